@@ -1,0 +1,67 @@
+#pragma once
+// A model directory as users have them: index + shards, single or sharded model*.safetensors,
+// adapter_model*.safetensors (LoRA), any other *.safetensors, or a single file path.
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "qspectra/core/tensor.hpp"
+#include "qspectra/io/safetensors.hpp"
+
+namespace qspectra::io {
+
+enum class ModelLayout { Index, Model, Adapter, OtherSafetensors, SingleFile };
+std::string_view layout_name(ModelLayout l);
+
+// One tensor of the model: its info and which file holds it.
+struct ModelTensor {
+  TensorInfo info;
+  std::size_t file_index = 0;   // into ModelDir::files()
+};
+
+struct ModelFile {
+  std::string path;       // full path
+  std::string name;       // file name (as reported in the `file` column)
+  uint64_t size = 0;
+};
+
+// Parse the JSON of a *.safetensors.index.json: weight_map tensor -> file name, in JSON order.
+// Duplicate keys, non-string values, a missing weight_map, and file names with a path separator or
+// ".." are InputErrors naming `label`.
+std::vector<std::pair<std::string, std::string>> parse_index_json(std::string_view json,
+                                                                  const std::string& label);
+
+class ModelDir {
+public:
+  // `path` is a directory or a single .safetensors file. Throws InputError on a missing/empty
+  // directory, no safetensors file, a malformed file, an index naming a missing shard or a tensor
+  // listed twice.
+  static ModelDir open(const std::string& path);
+
+  const std::string& path() const { return path_; }
+  ModelLayout layout() const { return layout_; }
+  const std::vector<ModelFile>& files() const { return files_; }
+  // Every tensor, in the reference order: files sorted by name, keys sorted by name within a file.
+  const std::vector<ModelTensor>& tensors() const { return tensors_; }
+  // Human-readable notes for the user ("LoRA adapter", "lm_head.weight tied to embed_tokens", ...).
+  const std::vector<std::string>& notes() const { return notes_; }
+  // config.json's tie_word_embeddings (nullopt when there is no config.json or no such key).
+  std::optional<bool> tie_word_embeddings() const { return tie_word_embeddings_; }
+
+  TensorData read(const ModelTensor& t) const;           // widened to float64
+  void release(const ModelTensor& t) const;              // drop its pages from RSS
+  const SafetensorsFile& file(std::size_t index) const { return *open_files_.at(index); }
+
+private:
+  std::string path_;
+  ModelLayout layout_ = ModelLayout::Model;
+  std::vector<ModelFile> files_;
+  std::vector<std::shared_ptr<SafetensorsFile>> open_files_;
+  std::vector<ModelTensor> tensors_;
+  std::vector<std::string> notes_;
+  std::optional<bool> tie_word_embeddings_;
+};
+
+}  // namespace qspectra::io

@@ -1,0 +1,46 @@
+#pragma once
+// WeightWatcher's default power-law fit (WWFit, METRICS.md §5) and the clip_xmax fix-fingers option.
+#include <cstdint>
+#include <limits>
+#include <span>
+#include <string>
+#include <vector>
+
+namespace qspectra::metrics {
+
+inline constexpr double kEvalsThresh = 1e-5;  // EVALS_THRESH: fit data = evals strictly above it
+
+enum class FixFingers { None, ClipXmax };
+
+struct FitOptions {
+  FixFingers fix_fingers = FixFingers::None;
+  int max_fingers = 10;
+  double finger_thresh = 1.0;
+  bool keep_trace = false;  // record every candidate (fit_trace.csv)
+};
+
+struct FitCandidate {
+  int64_t i = 0;
+  double xmin = 0;
+  int64_t n_tail = 0;
+  double alpha = 0, D = 0, sigma = 0;
+};
+
+struct PowerLawFit {
+  double alpha = -1, xmin = -1, D = -1, sigma = -1;
+  double xmax = std::numeric_limits<double>::quiet_NaN();
+  int64_t num_pl_spikes = -1;
+  int64_t xmin_index = -1;       // i*: index into the fitted data (evals > 1e-5)
+  int64_t n_fitted = 0;          // number of evals > 1e-5
+  std::string status = "failed"; // "success" | "failed"
+  std::string warning;           // "over-trained" (alpha < 2), "under-trained" (alpha > 6), ""
+  // clip_xmax only
+  int64_t num_fingers = 0;
+  double raw_alpha = std::numeric_limits<double>::quiet_NaN();
+  std::vector<FitCandidate> trace;  // when keep_trace
+};
+
+// `evals`: all eigenvalues of the layer, ascending.
+PowerLawFit fit_powerlaw(std::span<const double> evals, const FitOptions& options = {});
+
+}  // namespace qspectra::metrics

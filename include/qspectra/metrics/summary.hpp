@@ -1,0 +1,27 @@
+#pragma once
+// The model summary: WW's get_summary() means (§9) plus the counts users look at.
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "qspectra/metrics/layer_metrics.hpp"
+
+namespace qspectra::metrics {
+
+struct Summary {
+  // Plain means over analysed layers as pandas computes them: NaN skipped, +-inf kept, failed fits
+  // take part with alpha = -1. Keys: log_norm, alpha, alpha_weighted, log_alpha_norm,
+  // log_spectral_norm, stable_rank (+ mp_softrank when an MP fit ran).
+  std::map<std::string, double> means;
+  int64_t num_layers = 0;        // layers whose metrics were computed (non_finite excluded)
+  int64_t alpha_in_2_6 = 0;      // 2 <= alpha <= 6
+  int64_t alpha_below_2 = 0;     // successful fits with alpha < 2
+  int64_t alpha_above_6 = 0;     // alpha > 6 (inf included)
+  int64_t failed = 0;            // status failed
+  int64_t non_finite = 0;        // layers skipped for NaN/Inf weights (passed in)
+};
+
+Summary summarize(const std::vector<const LayerMetrics*>& layers, int64_t non_finite_layers = 0);
+
+}  // namespace qspectra::metrics

@@ -1,0 +1,45 @@
+#pragma once
+// Spectrum backends behind one interface, chosen by name (mlpack-style policy, one class per method).
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <Eigen/Dense>
+
+#include "qspectra/core/spectrum.hpp"
+#include "qspectra/core/tensor.hpp"
+
+namespace qspectra::spectral {
+
+struct MatrixSpectrum {
+  Eigen::VectorXd evals;   // squared singular values, ascending, length min(rows, cols)
+  std::string method;      // what actually ran (e.g. "gram->svd" when auto fell back)
+};
+
+class SpectrumBackend {
+public:
+  virtual ~SpectrumBackend() = default;
+  virtual std::string_view name() const = 0;
+  // Squared singular values of W (as stored: rows x cols). Must be thread-safe (const, no shared state).
+  virtual MatrixSpectrum squared_singular_values(const Eigen::MatrixXd& W) const = 0;
+};
+
+// "auto" (the default: fastest method within the reference tolerances), "svd", "gram", "eigen".
+// Throws UsageError for an unknown name, listing the known ones.
+std::unique_ptr<SpectrumBackend> make_backend(std::string_view name);
+std::vector<std::string> backend_names();
+
+// The matrices WW builds for a layer (METRICS.md §3): dense = W as stored ([rows, cols] of the
+// row-major tensor); conv2d [out, in, kh, kw] = kh*kw slices T[:, :, i, j] scaled by sqrt(1/2).
+std::vector<Eigen::MatrixXd> layer_matrices(const TensorData& tensor, bool conv2d);
+
+// Eigenvalues of a layer: every matrix through `backend`, pooled and sorted, plus sv_max, sv_min,
+// rank_loss as §4 defines them. `N` is the layer's max dim (for the rank tolerance).
+LayerSpectrum compute_layer_spectrum(const std::vector<Eigen::MatrixXd>& matrices, int64_t N,
+                                     const SpectrumBackend& backend);
+
+// Keep BLAS/LAPACK single-threaded inside each call when layers run in parallel (returns old value).
+int set_blas_threads(int n);
+
+}  // namespace qspectra::spectral
