@@ -3,6 +3,12 @@
 function(qspectra_add_module name)
   cmake_parse_arguments(ARG "" "" "DEPS" ${ARGN})
   file(GLOB _srcs CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/src/${name}/*.cpp)
+  if(NOT _srcs)  # a module whose sources are not written yet
+    add_library(qspectra_${name} INTERFACE)
+    target_include_directories(qspectra_${name} INTERFACE ${PROJECT_SOURCE_DIR}/include)
+    target_link_libraries(qspectra_${name} INTERFACE ${ARG_DEPS})
+    return()
+  endif()
   add_library(qspectra_${name} STATIC ${_srcs})
   target_include_directories(qspectra_${name} PUBLIC ${PROJECT_SOURCE_DIR}/include)
   target_compile_options(qspectra_${name} PRIVATE -Wall -Wextra)
