@@ -1,0 +1,57 @@
+#include "run_meta.hpp"
+
+#include <fstream>
+
+#include "qspectra/core/sha256.hpp"
+
+namespace qspectra::app {
+
+nlohmann::ordered_json input_files_json(const io::ModelDir& model, bool hash_inputs) {
+  nlohmann::ordered_json files = nlohmann::ordered_json::array();
+  for (const auto& f : model.files()) {
+    nlohmann::ordered_json j = {{"name", f.name}, {"bytes", f.size}};
+    if (hash_inputs) j["sha256"] = sha256_file_hex(f.path);
+    files.push_back(std::move(j));
+  }
+  return files;
+}
+
+nlohmann::ordered_json options_json(const CommonCli& c) {
+  const auto& a = c.analyze;
+  const auto& s = a.selector;
+  return {{"method", a.method}, {"device", a.device}, {"gpu_precision", a.gpu_precision},
+          {"threads", a.threads}, {"keep_f64", a.keep_f64}, {"quantize", a.quantize},
+          {"layers", s.include_regex}, {"exclude", s.exclude_regex}, {"all_matrices", s.all_matrices},
+          {"include_oversized", s.include_oversized}, {"max_N", s.max_N}, {"min_evals", s.min_evals},
+          {"max_evals", s.max_evals}, {"k_frac", a.metrics.k_frac}, {"mp_fit", a.metrics.mp_fit},
+          {"fix_fingers", c.fix_fingers.empty() ? "none" : c.fix_fingers}};
+}
+
+nlohmann::ordered_json not_analysed_json(const pipeline::AnalysisResult& r) {
+  nlohmann::ordered_json arr = nlohmann::ordered_json::array();
+  for (const auto& l : r.selection.layers)
+    if (!l.selected) arr.push_back({{"name", l.name}, {"layer_id", l.layer_id}, {"reason", l.skip_reason}});
+  for (const auto& k : r.selection.ignored) arr.push_back({{"name", k}, {"reason", "not a layer"}});
+  return arr;
+}
+
+nlohmann::ordered_json run_meta_json(const std::string& tool, const CommonCli& c, const io::ModelDir& model,
+                                     const pipeline::AnalysisResult& r, bool hash_inputs) {
+  return {{"tool", tool},
+          {"version", QSPECTRA_VERSION},
+          {"model_dir", model.path()},
+          {"layout", std::string(io::layout_name(model.layout()))},
+          {"options", options_json(c)},
+          {"files", input_files_json(model, hash_inputs)},
+          {"backend", r.backend},
+          {"threads", r.threads},
+          {"wall_s", r.wall_s},
+          {"time_ms_summed_over_layers",
+           {{"read", r.timing_sum.read_ms}, {"quantize", r.timing_sum.quant_ms},
+            {"spectrum", r.timing_sum.spectrum_ms}, {"fit", r.timing_sum.fit_ms}}},
+          {"layers_analysed", r.layers.size()},
+          {"notes", r.notes},
+          {"not_analysed", not_analysed_json(r)}};
+}
+
+}  // namespace qspectra::app

@@ -1,0 +1,23 @@
+#pragma once
+// The "meta" block of every JSON output: tool, version, options, inputs, timing, backend.
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "analysis_cli.hpp"
+#include "qspectra/io/model_dir.hpp"
+#include "qspectra/pipeline/analyze.hpp"
+
+namespace qspectra::app {
+
+// Input files with sizes (and sha256 when hash_inputs).
+nlohmann::ordered_json input_files_json(const io::ModelDir& model, bool hash_inputs);
+// Options as given (for reproducibility).
+nlohmann::ordered_json options_json(const CommonCli& c);
+// Skipped candidates with their reasons, and keys that are not layers at all.
+nlohmann::ordered_json not_analysed_json(const pipeline::AnalysisResult& r);
+// tool, version, model_dir, options, files, backend, threads, wall_s, time split, notes.
+nlohmann::ordered_json run_meta_json(const std::string& tool, const CommonCli& c, const io::ModelDir& model,
+                                     const pipeline::AnalysisResult& r, bool hash_inputs);
+
+}  // namespace qspectra::app

@@ -1,0 +1,168 @@
+// ww-analyze: WeightWatcher metrics for every layer of a model directory.
+#include <cmath>
+#include <cstdio>
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "analysis_cli.hpp"
+#include "app_main.hpp"
+#include "qspectra/io/model_dir.hpp"
+#include "qspectra/pipeline/analyze.hpp"
+#include "qspectra/report/atomic_file.hpp"
+#include "qspectra/report/compare.hpp"
+#include "qspectra/report/csv.hpp"
+#include "qspectra/report/json.hpp"
+#include "qspectra/report/schema.hpp"
+#include "qspectra/report/text_table.hpp"
+#include "run_meta.hpp"
+
+using namespace qspectra;
+
+namespace {
+
+constexpr const char* kDescription = R"(ww-analyze: per-layer WeightWatcher metrics of a model, from its weights alone.
+
+Reads a model directory (safetensors: single, sharded with an index, or a LoRA adapter), computes the
+eigenvalues of every selected layer (lambda = squared singular values of W) and the same numbers as
+WeightWatcher 0.7.5.5's analyze():
+  alpha              power-law exponent of the eigenvalue tail (2-6: well trained; <2 over-fit; >6 under-trained)
+  alpha_weighted     alpha * log10(lambda_max)
+  log_norm           log10 of the squared Frobenius norm (sum of eigenvalues)
+  log_spectral_norm  log10 of lambda_max (squared largest singular value)
+  log_alpha_norm     log10(sum lambda^alpha)
+  stable_rank        sum lambda / lambda_max
+  D, xmin, xmax      KS distance and range of the power-law fit; num_pl_spikes = eigenvalues >= xmin
+  alpha_hill         Alpha-Hill estimate on the top k = floor(k_frac*n) eigenvalues; alpha_mid: the median-xmin MLE
+  entropy, matrix_rank, rank_loss, weak_rank_loss, sv_max, sv_min, lambda_max  as WW defines them
+
+Outputs (in --out-dir): ww_layers.csv (one row per layer, WW's column names, 'name' is the join key),
+ww_summary.json (WW summary means, counts, run metadata), and a table on stdout.
+With --base BASELINE: also ww_compare.json / ww_compare.csv (summary and per-layer changes). This
+compares two analyses; it is not WW's base_model option (which analyses W - W_base).
+
+Exit codes: 0 done (failed fits and non-finite layers are counted, not errors); 1 bad input;
+2 usage error; 3 internal error; 130 interrupted.
+
+Example:
+  ww-analyze data/llama2c-stories260K-plctlab --out-dir out/
+  ww-analyze ./my-model --all-matrices --format csv --quiet
+  ww-analyze ./finetuned --base ./base-model)";
+
+report::Table stdout_table(const pipeline::AnalysisResult& r) {
+  report::Table t;
+  t.columns = {"id", "name", "category", "shape", "alpha", "alpha_hill", "D", "lambda_max", "log_norm",
+               "alpha_weighted", "stable_rank", "status"};
+  for (const auto& l : r.layers) {
+    auto cell = [&](const char* c) { return report::layer_cell(l, c); };
+    std::string status = l.status;
+    if (l.analysed() && !l.metrics.fit.warning.empty()) status += " (" + l.metrics.fit.warning + ")";
+    t.rows.push_back({cell("layer_id"), cell("name"), cell("category"), cell("tensor_shape"), cell("alpha"),
+                      cell("alpha_hill"), cell("D"), cell("lambda_max"), cell("log_norm"),
+                      cell("alpha_weighted"), cell("stable_rank"), status});
+  }
+  return t;
+}
+
+std::string summary_text(const pipeline::AnalysisResult& r) {
+  const auto& s = r.summary;
+  auto mean = [&](const char* k) {
+    auto it = s.means.find(k);
+    return it == s.means.end() ? std::string("-") : report::format_cell(report::Cell{it->second}).substr(0, 12);
+  };
+  const double n = static_cast<double>(std::max<int64_t>(1, s.num_layers));
+  std::string out = fmt::format(
+      "\n{} layers analysed ({} skipped), backend {}, {} threads, {:.2f} s\n"
+      "mean alpha {}  alpha_weighted {}  log_norm {}  log_spectral_norm {}  stable_rank {}\n"
+      "alpha in [2,6]: {} ({:.0f}%)   < 2: {}   > 6: {}   failed fits: {}   non-finite layers: {}\n",
+      r.layers.size(), r.selection.layers.size() - r.layers.size(), r.backend, r.threads, r.wall_s,
+      mean("alpha"), mean("alpha_weighted"), mean("log_norm"), mean("log_spectral_norm"), mean("stable_rank"),
+      s.alpha_in_2_6, 100.0 * static_cast<double>(s.alpha_in_2_6) / n, s.alpha_below_2, s.alpha_above_6,
+      s.failed, s.non_finite);
+  return out;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App cli{kDescription, "ww-analyze"};
+  cli.formatter()->column_width(34);
+  cli.set_version_flag("--version", std::string("ww-analyze (qspectra) ") + QSPECTRA_VERSION);
+  app::CommonCli c;
+  std::vector<std::string> formats = {"csv", "json", "table"};
+  std::string base_dir;
+  bool hash_inputs = false;
+  app::add_model_argument(cli, c);
+  app::add_selection_options(cli, c);
+  app::add_spectrum_options(cli, c);
+  app::add_metric_options(cli, c);
+  cli.add_option("--quantize", c.analyze.quantize,
+                 "analyse the model as quantized by SPEC (e.g. sym:8:channel, sym:4:g128, nf4, bf16); adds "
+                 "the quantization error columns (see docs/quantizers.md)");
+  app::add_output_options(cli, c, "ww");
+  cli.add_option("--format", formats, "outputs: csv (ww_layers.csv), json (ww_summary.json), table (stdout)")
+      ->delimiter(',')
+      ->check(CLI::IsMember({"csv", "json", "table"}))
+      ->capture_default_str();
+  cli.add_option("--base", base_dir, "baseline model dir: also write ww_compare.json/.csv (fine-tuned vs baseline)");
+  cli.add_flag("--hash-inputs", hash_inputs, "record the sha256 of every input file in ww_summary.json");
+
+  return app::run(cli, argc, argv, [&] {
+    app::setup_logging("ww-analyze", c.quiet, c.verbose);
+    app::finish_options(c);
+    auto has = [&](const char* f) { return std::find(formats.begin(), formats.end(), f) != formats.end(); };
+
+    const auto model = io::ModelDir::open(c.model_dir);
+    std::optional<io::ModelDir> base;
+    if (!base_dir.empty()) base = io::ModelDir::open(base_dir);
+    const std::string out_dir = app::prepare_out_dir(c, "ww");
+
+    app::ProgressPrinter progress("analysing", c.quiet);
+    auto result = pipeline::analyze_model(model, c.analyze, std::ref(progress), &app::cancel_flag());
+    progress.finish();
+    for (const auto& note : result.notes) spdlog::info("{}", note);
+
+    std::optional<pipeline::AnalysisResult> base_result;
+    if (base) {
+      app::ProgressPrinter base_progress("analysing baseline", c.quiet);
+      base_result = pipeline::analyze_model(*base, c.analyze, std::ref(base_progress), &app::cancel_flag());
+    }
+
+    report::LayerTableOptions table_opts;
+    table_opts.mp_fit = c.analyze.metrics.mp_fit;
+    table_opts.fingers = c.analyze.metrics.fit.fix_fingers != metrics::FixFingers::None;
+    table_opts.quant = !c.analyze.quantize.empty();
+
+    std::vector<std::pair<std::string, std::string>> files;
+    if (has("csv"))
+      files.emplace_back(out_dir + "/ww_layers.csv", report::to_csv(report::layer_table(result.layers, table_opts)));
+    if (has("json")) {
+      nlohmann::ordered_json j = {{"summary", report::summary_means_json(result.summary)},
+                                  {"counts", report::summary_counts_json(result.summary)},
+                                  {"meta", app::run_meta_json("ww-analyze", c, model, result, hash_inputs)}};
+      files.emplace_back(out_dir + "/ww_summary.json", j.dump(2) + "\n");
+    }
+    if (base_result) {
+      nlohmann::ordered_json j = report::compare_json(*base_result, result);
+      j["meta"] = {{"baseline", base_dir}, {"finetuned", c.model_dir},
+                   {"note", "compares two analyses (summary means); not WW's base_model (W - W_base)"}};
+      files.emplace_back(out_dir + "/ww_compare.json", j.dump(2) + "\n");
+      files.emplace_back(out_dir + "/ww_compare.csv", report::to_csv(report::compare_table(*base_result, result)));
+    }
+    if (app::cancel_flag().load()) throw pipeline::Cancelled();
+    report::write_files_atomic(files);
+
+    if (has("table") && !c.quiet) {
+      std::fputs(report::to_text_table(stdout_table(result)).c_str(), stdout);
+      std::fputs(summary_text(result).c_str(), stdout);
+      if (base_result) {
+        auto j = report::compare_json(*base_result, result);
+        std::printf("\nChanges (fine-tuned - baseline):\n");
+        for (const auto& m : report::compare_metrics())
+          std::printf("  %-20s: %s\n", m.c_str(), j["changes"][m].dump().c_str());
+      }
+      for (const auto& f : files) std::printf("wrote %s\n", f.first.c_str());
+    }
+    return app::kOk;
+  });
+}

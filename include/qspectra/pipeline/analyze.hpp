@@ -1,0 +1,90 @@
+#pragma once
+// The layer loop: select -> read -> (round to f32 | quantize) -> spectrum -> metrics, in parallel
+// across layers with one layer in flight per worker, progress through a callback and cancellation
+// checked between layers.
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "qspectra/io/model_dir.hpp"
+#include "qspectra/layers/selector.hpp"
+#include "qspectra/metrics/layer_metrics.hpp"
+#include "qspectra/metrics/summary.hpp"
+#include "qspectra/pipeline/layer_result.hpp"
+#include "qspectra/quant/quantizer.hpp"
+#include "qspectra/spectral/backend.hpp"
+
+namespace qspectra::pipeline {
+
+struct AnalyzeOptions {
+  layers::SelectorOptions selector;
+  metrics::MetricsOptions metrics;
+  std::string method = "auto";    // spectrum backend name (spectral::backend_names())
+  std::string device = "cpu";     // "cpu" | "cuda" | "cuda:N" | "auto"
+  std::string gpu_precision = "fp64";  // "fp64" | "fp32" (CUDA only)
+  int threads = 0;                // 0 = all cores
+  bool keep_f64 = false;          // WW rounds F64 weights to float32; this keeps them
+  std::string quantize;           // quantizer spec applied to every layer ("" = none)
+  bool keep_evals = false;        // keep each layer's eigenvalues in the result
+};
+
+struct Progress {
+  std::size_t done = 0, total = 0;
+  const LayerResult* last = nullptr;  // the layer just finished
+};
+using ProgressCallback = std::function<void(const Progress&)>;
+
+struct AnalysisResult {
+  layers::Selection selection;
+  std::vector<LayerResult> layers;   // analysed layers, in reference order
+  metrics::Summary summary;
+  std::string backend;               // the backend name that ran (e.g. "cpu/auto")
+  int threads = 1;                   // worker threads used
+  double wall_s = 0;
+  LayerTiming timing_sum;            // summed over layers
+  std::vector<std::string> notes;    // things the user should know (model notes, fallbacks)
+};
+
+// Thrown when `cancel` was set; no partial result is returned.
+class Cancelled : public std::exception {
+public:
+  const char* what() const noexcept override { return "cancelled"; }
+};
+
+// Throws InputError when nothing can be analysed (with a hint about --all-matrices when the model has
+// no *.weight keys), UsageError for bad options, Cancelled on cancellation.
+AnalysisResult analyze_model(const io::ModelDir& model, const AnalyzeOptions& options,
+                             const ProgressCallback& progress = {},
+                             const std::atomic<bool>* cancel = nullptr);
+
+// The building blocks of analyze_model, for apps that run several variants of one layer
+// (precision-sweep reads a layer once and analyses each variant while it is in memory).
+
+// Read a layer's tensor widened to float64; rounded to float32 values unless keep_f64 (as WW).
+TensorData load_layer_tensor(const io::ModelDir& model, const layers::LayerInfo& layer, bool keep_f64);
+
+// The spectrum backend for options.method/options.device (notes receive e.g. a CPU-fallback warning).
+std::unique_ptr<spectral::SpectrumBackend> make_layer_backend(const AnalyzeOptions& options,
+                                                              std::vector<std::string>* notes);
+
+// Analyse a tensor already in memory: non-finite check, optional quantizer, spectrum, metrics.
+// `result_template` carries the layer identity (info, file, dtype, shape) into the result.
+LayerResult analyze_tensor(const LayerResult& result_template, TensorData tensor,
+                           const quant::Quantizer* quantizer,
+                           const spectral::SpectrumBackend& backend, const AnalyzeOptions& options);
+
+// Identity columns of a layer's result (info, file, dtype, shape), before any analysis.
+LayerResult layer_result_template(const io::ModelDir& model, const layers::LayerInfo& layer);
+
+// Number of worker threads for `options.threads` (0 = hardware concurrency) and `layers` layers.
+int worker_count(int threads, std::size_t layers);
+
+// Run fn(i) for i in [0, n) on `workers` threads; stops early (throwing Cancelled) when `cancel` is
+// set; rethrows the first exception a task threw.
+void parallel_for(std::size_t n, int workers, const std::function<void(std::size_t)>& fn,
+                  const std::atomic<bool>* cancel);
+
+}  // namespace qspectra::pipeline

@@ -1,0 +1,36 @@
+#pragma once
+// Column names and JSON keys of every output, in one place (documented in docs/output-schema.md).
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "qspectra/metrics/summary.hpp"
+#include "qspectra/pipeline/layer_result.hpp"
+#include "qspectra/report/table.hpp"
+
+namespace qspectra::report {
+
+struct LayerTableOptions {
+  bool mp_fit = false;      // add W_scale, bulk_max, bulk_min, mp_softrank, num_spikes, sigma_mp
+  bool fingers = false;     // add num_fingers, raw_alpha (fix_fingers clip_xmax)
+  bool quant = false;       // add the quantization error columns
+};
+
+// ww_layers.csv: layer_id, name, tensor_shape, file_dtype, file, then WW's columns in pandas'
+// alphabetical order (METRICS.md §8), then qspectra's: category, alpha_hill, hill_k, alpha_mid,
+// method, elapsed_ms, non_finite_count (+ quant_* columns).
+std::vector<std::string> layer_columns(const LayerTableOptions& options);
+Table layer_table(const std::vector<pipeline::LayerResult>& layers, const LayerTableOptions& options);
+// One cell of a layer's row by column name (the single definition of every column's value).
+Cell layer_cell(const pipeline::LayerResult& layer, const std::string& column);
+
+// {"log_norm": ..., "alpha": ...} in WW's order, non-finite as strings.
+nlohmann::ordered_json summary_means_json(const metrics::Summary& s);
+// {"layers_analysed", "alpha_in_2_6", "alpha_below_2", "alpha_above_6", "failed", "non_finite"}
+nlohmann::ordered_json summary_counts_json(const metrics::Summary& s);
+
+// The metrics ww-analyze --base compares (seed 002's structure).
+const std::vector<std::string>& compare_metrics();
+
+}  // namespace qspectra::report

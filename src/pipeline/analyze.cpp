@@ -1,0 +1,146 @@
+#include "qspectra/pipeline/analyze.hpp"
+
+#include <chrono>
+#include <cmath>
+#include <mutex>
+
+#include "qspectra/core/error.hpp"
+#include "qspectra/quant/error_stats.hpp"
+
+namespace qspectra::pipeline {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+double ms_since(Clock::time_point t0) {
+  return std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
+}
+
+std::string no_layer_message(const layers::Selection& sel, const AnalyzeOptions& options) {
+  std::size_t weight_keys = 0;
+  for (const auto& l : sel.layers) weight_keys += l.layer_id > 0;
+  if (!options.selector.all_matrices && sel.layers.empty())
+    return "no analysable layer: the model has no '*.weight' keys, which is all WeightWatcher's rules "
+           "look at; use --all-matrices to analyse every 2-D/4-D tensor";
+  if (sel.layers.empty()) return "no analysable layer: the model has no 2-D or 4-D tensor";
+  std::string msg = "no analysable layer: all " + std::to_string(sel.layers.size()) +
+                    " candidate tensors were skipped (e.g. " + sel.layers.front().name + ": " +
+                    sel.layers.front().skip_reason + ")";
+  if (!options.selector.all_matrices) msg += "; --all-matrices analyses every 2-D/4-D tensor";
+  return msg;
+}
+
+}  // namespace
+
+LayerResult layer_result_template(const io::ModelDir& model, const layers::LayerInfo& layer) {
+  const auto& t = model.tensors().at(layer.tensor_index);
+  LayerResult r;
+  r.info = layer;
+  r.file = model.files().at(t.file_index).name;
+  r.file_dtype = std::string(io::dtype_name(t.info.dtype));
+  r.tensor_shape = shape_to_string(t.info.shape);
+  return r;
+}
+
+TensorData load_layer_tensor(const io::ModelDir& model, const layers::LayerInfo& layer, bool keep_f64) {
+  const auto& t = model.tensors().at(layer.tensor_index);
+  TensorData data = model.read(t);
+  model.release(t);
+  if (!keep_f64) spectral::round_to_float32(data);  // WW reads every tensor as float32
+  return data;
+}
+
+LayerResult analyze_tensor(const LayerResult& result_template, TensorData tensor,
+                           const quant::Quantizer* quantizer,
+                           const spectral::SpectrumBackend& backend, const AnalyzeOptions& options) {
+  LayerResult r = result_template;
+  r.non_finite_count = quant::count_non_finite(tensor.values);
+  if (r.non_finite_count > 0) {  // never hand NaN/Inf to LAPACK: report and move on
+    r.status = kStatusNonFinite;
+    r.method = "none";
+    return r;
+  }
+  if (quantizer) {
+    auto t0 = Clock::now();
+    std::vector<double> original = tensor.values;
+    quantizer->apply(tensor);
+    const auto stats = quant::error_stats(original, tensor.values);
+    r.quant = QuantColumns{quantizer->spec(), quantizer->bits_per_weight(tensor.shape), stats.mse,
+                           stats.rmse, stats.sqnr_db, stats.max_err, stats.rel_max_err,
+                           stats.distinct_levels};
+    r.timing.quant_ms = ms_since(t0);
+  }
+  auto t1 = Clock::now();
+  const bool conv = r.info.type == layers::LayerType::Conv2d;
+  auto matrices = spectral::layer_matrices(tensor, conv);
+  tensor.values.clear();
+  tensor.values.shrink_to_fit();
+  LayerSpectrum spectrum = spectral::compute_layer_spectrum(matrices, r.info.N, backend);
+  matrices.clear();
+  spectrum.N = r.info.N;
+  spectrum.M = r.info.M;
+  spectrum.rf = r.info.rf;
+  r.method = spectrum.method;
+  r.timing.spectrum_ms = ms_since(t1);
+
+  auto t2 = Clock::now();
+  r.metrics = metrics::compute_layer_metrics(spectrum, options.metrics);
+  r.status = r.metrics.fit.status;
+  r.timing.fit_ms = ms_since(t2);
+  if (options.keep_evals) r.evals = std::move(spectrum.evals);
+  return r;
+}
+
+AnalysisResult analyze_model(const io::ModelDir& model, const AnalyzeOptions& options,
+                             const ProgressCallback& progress, const std::atomic<bool>* cancel) {
+  const auto t0 = Clock::now();
+  AnalysisResult out;
+  out.notes = model.notes();
+  out.selection = layers::select_layers(model, options.selector);
+  std::vector<const layers::LayerInfo*> todo;
+  for (const auto& l : out.selection.layers)
+    if (l.selected) todo.push_back(&l);
+  if (todo.empty()) throw InputError(model.path(), no_layer_message(out.selection, options));
+
+  std::unique_ptr<quant::Quantizer> quantizer;
+  if (!options.quantize.empty()) quantizer = quant::make_quantizer(options.quantize);
+  auto backend = make_layer_backend(options, &out.notes);
+  out.backend = options.device + "/" + std::string(backend->name());
+
+  out.threads = worker_count(options.threads, todo.size());
+  // Layers run in parallel; BLAS gets the cores left over (one layer in flight per worker).
+  const int total_threads = options.threads > 0 ? options.threads : worker_count(0, 1 << 20);
+  spectral::set_blas_threads(std::max(1, total_threads / out.threads));
+
+  out.layers.resize(todo.size());
+  std::mutex progress_mutex;
+  std::size_t done = 0;
+  parallel_for(todo.size(), out.threads, [&](std::size_t i) {
+    const auto t_read = Clock::now();
+    LayerResult tmpl = layer_result_template(model, *todo[i]);
+    TensorData tensor = load_layer_tensor(model, *todo[i], options.keep_f64);
+    const double read_ms = ms_since(t_read);
+    LayerResult r = analyze_tensor(tmpl, std::move(tensor), quantizer.get(), *backend, options);
+    r.timing.read_ms = read_ms;
+    out.layers[i] = std::move(r);
+    if (progress) {
+      std::lock_guard lock(progress_mutex);
+      progress(Progress{++done, todo.size(), &out.layers[i]});
+    }
+  }, cancel);
+
+  std::vector<const metrics::LayerMetrics*> analysed;
+  int64_t non_finite = 0;
+  for (const auto& r : out.layers) {
+    if (r.analysed()) analysed.push_back(&r.metrics);
+    else ++non_finite;
+    out.timing_sum.read_ms += r.timing.read_ms;
+    out.timing_sum.quant_ms += r.timing.quant_ms;
+    out.timing_sum.spectrum_ms += r.timing.spectrum_ms;
+    out.timing_sum.fit_ms += r.timing.fit_ms;
+  }
+  out.summary = metrics::summarize(analysed, non_finite);
+  out.wall_s = std::chrono::duration<double>(Clock::now() - t0).count();
+  return out;
+}
+
+}  // namespace qspectra::pipeline

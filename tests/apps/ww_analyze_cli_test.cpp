@@ -1,0 +1,184 @@
+// End to end: ww-analyze's command line, exit codes, error messages and output files.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include <nlohmann/json.hpp>
+
+#include "../common/reference_csv.hpp"
+#include "../io/safetensors_builder.hpp"
+#include "app_runner.hpp"
+
+namespace qspectra::testing {
+namespace {
+
+namespace fs = std::filesystem;
+const std::string kData = QSPECTRA_TEST_DATA_DIR;
+const std::string kModel = std::string(QSPECTRA_DATA_DIR) + "/llama2c-stories260K-plctlab";
+
+std::size_t line_count(const std::string& s) { return static_cast<std::size_t>(std::count(s.begin(), s.end(), '\n')); }
+
+// A bad input: exit 1, exactly one line on stderr naming the problem, no output file left behind.
+void expect_bad_input(const std::string& model_dir, const std::string& expected_in_message,
+                      std::vector<std::string> extra = {}) {
+  test::TempDir out;
+  const std::string out_dir = out.str() + "/result";
+  std::vector<std::string> args = {model_dir, "--out-dir", out_dir};
+  args.insert(args.end(), extra.begin(), extra.end());
+  auto r = run_app("ww-analyze", args);
+  EXPECT_EQ(r.exit_code, 1) << r.output;
+  EXPECT_EQ(line_count(r.output), 1u) << r.output;
+  EXPECT_NE(r.output.find("ww-analyze: error: "), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find(expected_in_message), std::string::npos) << r.output;
+  EXPECT_TRUE(files_under(out.path()).empty()) << "output files left behind";
+}
+
+TEST(WwAnalyzeCli, HelpExplainsMetricsAndShowsAnExample) {
+  auto r = run_app("ww-analyze", {"--help"});
+  EXPECT_EQ(r.exit_code, 0);
+  for (const char* s : {"alpha_weighted", "log_norm", "stable_rank", "alpha_hill", "--all-matrices", "Example",
+                        "--method", "--device", "--base", "--quantize"})
+    EXPECT_NE(r.output.find(s), std::string::npos) << s;
+}
+
+TEST(WwAnalyzeCli, UsageErrorsExit2) {
+  EXPECT_EQ(run_app("ww-analyze", {}).exit_code, 2);
+  EXPECT_EQ(run_app("ww-analyze", {kModel, "--no-such-flag"}).exit_code, 2);
+  EXPECT_EQ(run_app("ww-analyze", {kModel, "--method", "bogus"}).exit_code, 2);
+  EXPECT_EQ(run_app("ww-analyze", {kModel, "--format", "xml"}).exit_code, 2);
+  auto bad_regex = run_app("ww-analyze", {kModel, "--layers", "(unclosed", "--out-dir", "/tmp/qspectra-never"});
+  EXPECT_EQ(bad_regex.exit_code, 2) << bad_regex.output;
+  auto bad_quant = run_app("ww-analyze", {kModel, "--quantize", "sym:1", "--out-dir", "/tmp/qspectra-never"});
+  EXPECT_EQ(bad_quant.exit_code, 2) << bad_quant.output;
+  EXPECT_FALSE(fs::exists("/tmp/qspectra-never/ww_layers.csv"));
+}
+
+TEST(WwAnalyzeCli, CudaWithoutCudaBuildOrDeviceIsAClearError) {
+  test::TempDir out;
+  auto r = run_app("ww-analyze", {kModel, "--device", "cuda", "--out-dir", out.str() + "/o", "--quiet"});
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_EQ(line_count(r.output), 1u) << r.output;
+  EXPECT_NE(r.output.find("cuda"), std::string::npos) << r.output;
+  // auto falls back to the CPU with a warning.
+  auto a = run_app("ww-analyze", {kModel, "--device", "auto", "--out-dir", out.str() + "/a", "--format", "csv"});
+  EXPECT_EQ(a.exit_code, 0) << a.output;
+  EXPECT_TRUE(fs::exists(out.str() + "/a/ww_layers.csv"));
+}
+
+TEST(WwAnalyzeCli, WritesCsvJsonAndTable) {
+  test::TempDir out;
+  auto r = run_app("ww-analyze", {kModel, "--out-dir", out.str(), "--threads", "2"});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("model.layers.0.self_attn.q_proj"), std::string::npos);
+  EXPECT_NE(r.output.find("alpha in [2,6]"), std::string::npos);
+  const auto csv = read_csv(out.str() + "/ww_layers.csv");
+  EXPECT_EQ(csv.rows.size(), 36u);
+  for (const char* c : {"layer_id", "name", "tensor_shape", "file_dtype", "file", "D", "xmin", "category",
+                        "alpha_hill", "hill_k", "alpha_mid", "method", "elapsed_ms"})
+    EXPECT_NE(std::find(csv.columns.begin(), csv.columns.end(), c), csv.columns.end()) << c;
+  EXPECT_EQ(csv.find("name", "model.layers.0.mlp.down_proj").str("category"), "mlp_down");
+  std::ifstream js(out.str() + "/ww_summary.json");
+  const auto j = nlohmann::json::parse(js);
+  EXPECT_EQ(j["counts"]["layers_analysed"].get<int>(), 36);
+  EXPECT_EQ(j["meta"]["tool"], "ww-analyze");
+  EXPECT_TRUE(j["meta"]["files"][0].contains("bytes"));
+  EXPECT_FALSE(j["meta"]["files"][0].contains("sha256"));
+  // No temporary files remain.
+  for (const auto& f : files_under(out.path())) EXPECT_EQ(f.find(".tmp."), std::string::npos) << f;
+}
+
+TEST(WwAnalyzeCli, HashInputsRecordsSha256) {
+  test::TempDir out;
+  auto r = run_app("ww-analyze", {kModel, "--out-dir", out.str(), "--quiet", "--hash-inputs", "--format", "json"});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  std::ifstream js(out.str() + "/ww_summary.json");
+  const auto j = nlohmann::json::parse(js);
+  EXPECT_EQ(j["meta"]["files"][0]["sha256"], "56debb83ce751820dc822c3446eafd89c07f8ad58fa5db3368087935304cce82");
+  EXPECT_FALSE(fs::exists(out.str() + "/ww_layers.csv"));  // --format json only
+}
+
+TEST(WwAnalyzeCli, DefaultOutDirIsModelNameDotWw) {
+  test::TempDir cwd;
+  const std::string cmd = "cd " + shell_quote(cwd.str()) + " && " + shell_quote(app_path("ww-analyze")) + " " +
+                          shell_quote(kModel) + " --quiet 2>&1";
+  int code = -1;
+  const std::string out = read_pipe(cmd, &code);
+  ASSERT_EQ(code, 0) << out;
+  EXPECT_TRUE(fs::exists(cwd.path() / "llama2c-stories260K-plctlab.ww" / "ww_layers.csv"));
+}
+
+TEST(WwAnalyzeCli, CompareWithBaseline) {
+  test::TempDir out;
+  auto r = run_app("ww-analyze", {kData + "/fixtures/synthetic-small", "--base", kModel, "--out-dir", out.str(),
+                                  "--quiet"});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  std::ifstream js(out.str() + "/ww_compare.json");
+  const auto j = nlohmann::json::parse(js);
+  for (const char* side : {"baseline", "finetuned", "changes"})
+    for (const char* m : {"log_norm", "alpha", "alpha_weighted", "log_alpha_norm", "log_spectral_norm", "stable_rank"})
+      EXPECT_TRUE(j[side].contains(m)) << side << " " << m;
+  const double d = j["changes"]["alpha"].get<double>();
+  EXPECT_NEAR(d, j["finetuned"]["alpha"].get<double>() - j["baseline"]["alpha"].get<double>(), 1e-12);
+  const auto csv = read_csv(out.str() + "/ww_compare.csv");
+  EXPECT_EQ(csv.find("name", "model.layers.4.tiny").str("presence"), "finetuned_only");
+  EXPECT_EQ(csv.find("name", "model.embed_tokens").str("presence"), "baseline_only");
+}
+
+TEST(WwAnalyzeBadInput, MissingDirectory) { expect_bad_input("/nonexistent/model-dir", "/nonexistent/model-dir"); }
+
+TEST(WwAnalyzeBadInput, EmptyDirectory) {
+  test::TempDir d;
+  expect_bad_input(d.str(), d.str());
+}
+
+TEST(WwAnalyzeBadInput, NoAnalysableLayerSaysAllMatrices) {
+  test::TempDir d;
+  test::write_file(d.path() / "model.safetensors",
+                   test::build_safetensors({test::zeros_f32("conv.filters", {16, 16}), test::zeros_f32("norm.weight", {16})}));
+  expect_bad_input(d.str(), "--all-matrices");
+}
+
+TEST(WwAnalyzeBadInput, MalformedFiles) {
+  const auto valid = test::build_safetensors({test::zeros_f32("a.weight", {16, 16})});
+  struct Case { std::string what; std::vector<std::byte> bytes; };
+  std::vector<Case> cases;
+  cases.push_back({"truncated", std::vector<std::byte>(valid.begin(), valid.end() - 10)});
+  cases.push_back({"header length past EOF", test::raw_safetensors("{}", {}, 1000)});
+  cases.push_back({"bad JSON", test::raw_safetensors("{\"a.weight\": [")});
+  cases.push_back({"too short", std::vector<std::byte>(4)});
+  std::vector<std::byte> data(16 * 16 * 4);
+  cases.push_back({"overlap", test::raw_safetensors("{" + test::tensor_json("a.weight", "F32", {16, 16}, 0, 1024) + "," +
+                                                    test::tensor_json("b.weight", "F32", {16, 16}, 0, 1024) + "}",
+                                                    data)});
+  cases.push_back({"unknown dtype", test::raw_safetensors("{" + test::tensor_json("a.weight", "Q7", {16, 16}, 0, 1024) + "}", data)});
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.what);
+    test::TempDir d;
+    test::write_file(d.path() / "model.safetensors", c.bytes);
+    expect_bad_input(d.str(), "model.safetensors");
+  }
+}
+
+TEST(WwAnalyzeBadInput, OutDirParentIsARegularFile) {
+  test::TempDir d;
+  test::write_file(d.path() / "plain-file", std::string_view("x"));
+  auto r = run_app("ww-analyze", {kModel, "--out-dir", (d.path() / "plain-file" / "out").string(), "--quiet"});
+  EXPECT_EQ(r.exit_code, 1) << r.output;
+  EXPECT_EQ(line_count(r.output), 1u) << r.output;
+  EXPECT_NE(r.output.find("plain-file"), std::string::npos);
+}
+
+TEST(WwAnalyzeCli, ExistingOutputIsReplacedOnlyByACompleteOne) {
+  test::TempDir out;
+  test::write_file(out.path() / "ww_layers.csv", std::string_view("old"));
+  // A failing run (bad input) leaves the old file untouched.
+  auto bad = run_app("ww-analyze", {"/nonexistent", "--out-dir", out.str()});
+  EXPECT_EQ(bad.exit_code, 1);
+  std::ifstream in(out.path() / "ww_layers.csv");
+  std::string content((std::istreambuf_iterator<char>(in)), {});
+  EXPECT_EQ(content, "old");
+}
+
+}  // namespace
+}  // namespace qspectra::testing
