@@ -36,6 +36,8 @@ struct LayerInfo {
 struct Selection {
   std::vector<LayerInfo> layers;      // every candidate (selected or not), in reference order
   std::vector<std::string> ignored;   // keys that are not layers at all (e.g. ".bias"), with reason
+  // Hints for the user, e.g. that WW's *.weight rule selects nothing and --all-matrices would help.
+  std::vector<std::string> notes;
   std::size_t num_selected() const;
 };
 

@@ -1,0 +1,199 @@
+// ModelDir: which files of a directory are the model (METRICS.md §1 plus the layouts), and the
+// tensors they hold in reference order.
+#include "qspectra/io/model_dir.hpp"
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <sstream>
+#include <unordered_map>
+
+#include "json_strict.hpp"
+#include "qspectra/core/error.hpp"
+
+namespace qspectra::io {
+namespace fs = std::filesystem;
+namespace {
+
+bool starts_with(std::string_view s, std::string_view p) { return s.substr(0, p.size()) == p; }
+bool ends_with(std::string_view s, std::string_view x) { return s.size() >= x.size() && s.substr(s.size() - x.size()) == x; }
+
+bool is_index(const std::string& n) { return starts_with(n, "model") && ends_with(n, ".safetensors.index.json"); }
+bool is_safetensors(const std::string& n) { return ends_with(n, ".safetensors"); }
+bool is_model(const std::string& n) { return starts_with(n, "model") && is_safetensors(n); }
+bool is_adapter(const std::string& n) { return starts_with(n, "adapter_model") && is_safetensors(n); }
+
+std::string read_text(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  if (!in) throw InputError(p.string(), "cannot read");
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+// Regular files (symlinks followed, as in a Hugging Face cache), sorted by name.
+std::vector<std::string> list_files(const fs::path& dir) {
+  std::vector<std::string> names;
+  std::error_code ec;
+  for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec))
+    if (it->is_regular_file(ec)) names.push_back(it->path().filename().string());
+  if (ec) throw InputError(dir.string(), "cannot list directory: " + ec.message());
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+std::string join(const std::vector<std::string>& v) {
+  std::string s;
+  for (const auto& x : v) s += (s.empty() ? "" : ", ") + x;
+  return s;
+}
+
+// The stored input embedding an untied lm_head would share, named as in the supported styles.
+const ModelTensor* find_embedding(const std::vector<ModelTensor>& ts) {
+  for (const char* suffix : {"embed_tokens.weight", "tok_embeddings.weight", "wte.weight", "word_embeddings.weight",
+                             "embed_in.weight", "shared.weight"})
+    for (const auto& t : ts)
+      if (ends_with(t.info.name, suffix)) return &t;
+  return nullptr;
+}
+
+}  // namespace
+
+std::string_view layout_name(ModelLayout l) {
+  switch (l) {
+    case ModelLayout::Index: return "index";
+    case ModelLayout::Model: return "model";
+    case ModelLayout::Adapter: return "adapter";
+    case ModelLayout::OtherSafetensors: return "other-safetensors";
+    case ModelLayout::SingleFile: return "single-file";
+  }
+  return "?";
+}
+
+ModelDir ModelDir::open(const std::string& path) {
+  ModelDir m;
+  m.path_ = path;
+  std::error_code ec;
+  const auto st = fs::status(path, ec);
+  if (ec || !fs::exists(st)) throw InputError(path, "no such file or directory");
+
+  auto add_file = [&](const fs::path& p) {
+    auto f = SafetensorsFile::open(p.string());
+    m.files_.push_back({p.string(), p.filename().string(), f->file_size()});
+    m.open_files_.push_back(std::move(f));
+    return m.files_.size() - 1;
+  };
+  // Without an index every stored tensor is part of the model, so a name in two files is ambiguous.
+  std::unordered_map<std::string, std::size_t> seen;
+  auto add_all_tensors = [&](std::size_t fi) {
+    for (const auto& t : m.open_files_[fi]->header().tensors) {
+      auto [it, fresh] = seen.emplace(t.name, fi);
+      if (!fresh)
+        throw InputError(path, "tensor " + t.name + " is in both " + m.files_[it->second].name + " and " + m.files_[fi].name);
+      m.tensors_.push_back({t, fi});
+    }
+  };
+
+  if (fs::is_regular_file(st)) {
+    m.layout_ = ModelLayout::SingleFile;
+    add_all_tensors(add_file(path));
+    return m;
+  }
+  if (!fs::is_directory(st)) throw InputError(path, "not a regular file or directory");
+
+  const fs::path dir(path);
+  const auto names = list_files(dir);
+  if (names.empty()) throw InputError(path, "directory is empty");
+
+  std::vector<std::string> indexes, model, adapter, other;
+  for (const auto& n : names) {
+    if (is_index(n)) indexes.push_back(n);
+    else if (is_model(n)) model.push_back(n);
+    else if (is_adapter(n)) adapter.push_back(n);
+    else if (is_safetensors(n)) other.push_back(n);
+  }
+  std::vector<std::string> all_st = model;
+  all_st.insert(all_st.end(), adapter.begin(), adapter.end());
+  all_st.insert(all_st.end(), other.begin(), other.end());
+
+  std::vector<std::string> read;  // the safetensors files that make up the model
+  if (!indexes.empty()) {
+    m.layout_ = ModelLayout::Index;
+    const fs::path index_path = dir / indexes.front();
+    if (indexes.size() > 1)
+      m.notes_.push_back("several index files; using " + indexes.front() + " and ignoring " +
+                         join({indexes.begin() + 1, indexes.end()}));
+    // Files sorted by name, keys sorted by name within a file (the reference order).
+    std::map<std::string, std::vector<std::string>> by_file;
+    for (auto& [tensor, file] : parse_index_json(read_text(index_path), index_path.string()))
+      by_file[file].push_back(tensor);
+    for (auto& [file, tensors] : by_file) {
+      if (!fs::is_regular_file(dir / file, ec))
+        throw InputError(index_path.string(), "names shard " + file + ", which does not exist");
+      const std::size_t fi = add_file(dir / file);
+      const auto& shard = *m.open_files_[fi];
+      std::sort(tensors.begin(), tensors.end());
+      for (const auto& name : tensors) {
+        const TensorInfo* t = shard.find(name);
+        if (!t) throw InputError(shard.path(), name + ": listed in " + indexes.front() + " but not stored in this shard");
+        m.tensors_.push_back({*t, fi});
+      }
+      if (const auto extra = shard.header().tensors.size() - tensors.size(); extra > 0)
+        m.notes_.push_back(file + ": " + std::to_string(extra) + " tensor(s) not in the index are ignored");
+      read.push_back(file);
+    }
+  } else {
+    if (!model.empty()) {
+      m.layout_ = ModelLayout::Model;
+      read = model;
+    } else if (!adapter.empty()) {
+      m.layout_ = ModelLayout::Adapter;
+      read = adapter;
+      m.notes_.push_back("LoRA adapter (adapter_model*.safetensors): analysing adapter matrices");
+    } else if (!other.empty()) {
+      m.layout_ = ModelLayout::OtherSafetensors;
+      read = other;
+      m.notes_.push_back("no model*.safetensors: reading " + join(other) +
+                         " (WeightWatcher itself reads only files named model*.safetensors)");
+    } else {
+      throw InputError(path, "no *.safetensors file in the directory");
+    }
+    for (const auto& n : read) add_all_tensors(add_file(dir / n));
+  }
+
+  std::vector<std::string> ignored;
+  for (const auto& n : all_st)
+    if (std::find(read.begin(), read.end(), n) == read.end()) ignored.push_back(n);
+  if (!ignored.empty())
+    m.notes_.push_back("ignored " + join(ignored) + " (not part of the " + std::string(layout_name(m.layout_)) +
+                       " file set that is read)");
+
+  // config.json only adds notes: a broken one must not stop the analysis of the weights.
+  if (const fs::path cfg = dir / "config.json"; fs::is_regular_file(cfg, ec)) {
+    try {
+      const auto j = detail::parse_json_strict(read_text(cfg), cfg.string());
+      if (auto it = j.find("tie_word_embeddings"); j.is_object() && it != j.end() && it->is_boolean())
+        m.tie_word_embeddings_ = it->get<bool>();
+    } catch (const InputError& e) {
+      m.notes_.push_back(std::string("config.json ignored: ") + e.what());
+    }
+  }
+  if (m.tie_word_embeddings_.value_or(false)) {
+    const bool has_head = std::any_of(m.tensors_.begin(), m.tensors_.end(),
+                                      [](const ModelTensor& t) { return t.info.name == "lm_head.weight"; });
+    if (has_head) {
+      m.notes_.push_back("config.json sets tie_word_embeddings but lm_head.weight is stored: both are analysed (as WeightWatcher does)");
+    } else {
+      const ModelTensor* emb = find_embedding(m.tensors_);
+      m.notes_.push_back("lm_head.weight is tied to " + (emb ? emb->info.name : std::string("the input embedding")) +
+                         " (not stored; analysed once as the embedding)");
+    }
+  }
+  return m;
+}
+
+TensorData ModelDir::read(const ModelTensor& t) const { return file(t.file_index).read(t.info); }
+void ModelDir::release(const ModelTensor& t) const { file(t.file_index).release(t.info); }
+
+}  // namespace qspectra::io

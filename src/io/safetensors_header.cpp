@@ -1,0 +1,163 @@
+// parse_safetensors: the validation rules of the reference safetensors implementation.
+#include <algorithm>
+#include <limits>
+#include <numeric>
+
+#include "json_strict.hpp"
+#include "qspectra/core/error.hpp"
+#include "qspectra/io/safetensors.hpp"
+
+namespace qspectra::io {
+namespace {
+
+using json = nlohmann::json;
+
+constexpr uint64_t kMaxHeaderLen = 100'000'000;  // the reference's MAX_HEADER_SIZE
+
+uint64_t load_u64_le(const std::byte* p) {
+  uint64_t v = 0;
+  for (int i = 0; i < 8; ++i) v |= static_cast<uint64_t>(std::to_integer<uint8_t>(p[i])) << (8 * i);
+  return v;
+}
+
+std::string quoted(const std::string& s) { return "\"" + s + "\""; }
+
+// A JSON number that must be a non-negative integer (shape entry or offset).
+uint64_t non_negative_integer(const json& v, const std::string& label, const std::string& what) {
+  if (v.is_number_unsigned()) return v.get<uint64_t>();
+  if (v.is_number_integer()) {
+    if (v.get<int64_t>() >= 0) return static_cast<uint64_t>(v.get<int64_t>());  // e.g. "-0"
+    throw InputError(label, what + " " + v.dump() + " is negative");
+  }
+  throw InputError(label, what + " " + v.dump() + " is not a non-negative integer");
+}
+
+const json& field(const json& entry, const char* key, const std::string& label, const std::string& name) {
+  auto it = entry.find(key);
+  if (it == entry.end()) throw InputError(label, name + ": missing \"" + key + "\"");
+  return *it;
+}
+
+TensorInfo parse_tensor(const std::string& name, const json& entry, const std::string& label) {
+  if (!entry.is_object()) throw InputError(label, name + ": entry is not a JSON object");
+  TensorInfo t;
+  t.name = name;
+
+  const json& dtype = field(entry, "dtype", label, name);
+  if (!dtype.is_string()) throw InputError(label, name + ": dtype is not a string");
+  auto dt = dtype_from_name(dtype.get_ref<const std::string&>());
+  if (!dt) throw InputError(label, name + ": unknown dtype " + dtype.dump());
+  t.dtype = *dt;
+
+  // Overflow-checked element count, then bit count; int64 bound because numel() is int64.
+  const json& shape = field(entry, "shape", label, name);
+  if (!shape.is_array()) throw InputError(label, name + ": shape is not an array");
+  uint64_t numel = 1;
+  for (const auto& d : shape) {
+    uint64_t v = non_negative_integer(d, label, name + ": shape entry");
+    if (v != 0 && numel > uint64_t(std::numeric_limits<int64_t>::max()) / v)
+      throw InputError(label, name + ": shape " + shape.dump() + " overflows (element count too large)");
+    numel *= v;
+    t.shape.push_back(static_cast<int64_t>(v));
+  }
+  const uint64_t bits_per = dtype_bits(t.dtype);
+  if (numel > std::numeric_limits<uint64_t>::max() / bits_per)
+    throw InputError(label, name + ": shape " + shape.dump() + " overflows (byte size too large)");
+  const uint64_t bits = numel * bits_per;
+  if (bits % 8 != 0)
+    throw InputError(label, name + ": " + std::to_string(numel) + " elements of " +
+                                std::string(dtype_name(t.dtype)) + " do not fill whole bytes");
+
+  const json& offsets = field(entry, "data_offsets", label, name);
+  if (!offsets.is_array() || offsets.size() != 2)
+    throw InputError(label, name + ": data_offsets is not an array [begin, end]");
+  t.data_begin = non_negative_integer(offsets[0], label, name + ": data_offsets begin");
+  t.data_end = non_negative_integer(offsets[1], label, name + ": data_offsets end");
+  if (t.data_end < t.data_begin)
+    throw InputError(label, name + ": data_offsets " + offsets.dump() + " end before begin");
+  if (t.data_end - t.data_begin != bits / 8)
+    throw InputError(label, name + ": data_offsets " + offsets.dump() + " span " +
+                                std::to_string(t.data_end - t.data_begin) + " bytes but shape " +
+                                shape.dump() + " of " + std::string(dtype_name(t.dtype)) + " needs " +
+                                std::to_string(bits / 8));
+  return t;
+}
+
+std::map<std::string, std::string> parse_metadata(const json& m, const std::string& label) {
+  std::map<std::string, std::string> out;
+  if (m.is_null()) return out;
+  if (!m.is_object()) throw InputError(label, "__metadata__ is not a JSON object");
+  for (const auto& [k, v] : m.items()) {
+    if (!v.is_string()) throw InputError(label, "__metadata__: value of " + quoted(k) + " is not a string");
+    out.emplace(k, v.get<std::string>());
+  }
+  return out;
+}
+
+// Sorted by offsets, the tensors must tile [0, end) exactly: no holes, no overlaps.
+uint64_t check_offsets_tile(const std::vector<TensorInfo>& tensors, const std::string& label) {
+  std::vector<std::size_t> order(tensors.size());
+  std::iota(order.begin(), order.end(), 0);
+  std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+    return std::pair(tensors[a].data_begin, tensors[a].data_end) < std::pair(tensors[b].data_begin, tensors[b].data_end);
+  });
+  uint64_t expected = 0;
+  const TensorInfo* prev = nullptr;
+  for (std::size_t i : order) {
+    const TensorInfo& t = tensors[i];
+    if (t.data_begin < expected)
+      throw InputError(label, t.name + ": data_offsets [" + std::to_string(t.data_begin) + ", " +
+                                  std::to_string(t.data_end) + "] overlap tensor " + prev->name);
+    if (t.data_begin > expected)
+      throw InputError(label, t.name + ": data_offsets begin " + std::to_string(t.data_begin) +
+                                  " leaves a hole: bytes [" + std::to_string(expected) + ", " +
+                                  std::to_string(t.data_begin) + ") belong to no tensor");
+    expected = t.data_end;
+    prev = &t;
+  }
+  return expected;
+}
+
+}  // namespace
+
+int64_t TensorInfo::numel() const {
+  int64_t n = 1;
+  for (auto d : shape) n *= d;  // validated against overflow by parse_safetensors
+  return n;
+}
+
+SafetensorsHeader parse_safetensors(std::span<const std::byte> file, const std::string& label) {
+  if (file.size() < 8)
+    throw InputError(label, "file is " + std::to_string(file.size()) + " bytes, too small for the 8-byte header length");
+  SafetensorsHeader h;
+  h.header_len = load_u64_le(file.data());
+  const uint64_t avail = file.size() - 8;
+  if (h.header_len < 2) throw InputError(label, "header length " + std::to_string(h.header_len) + " is below 2");
+  if (h.header_len > kMaxHeaderLen)
+    throw InputError(label, "header length " + std::to_string(h.header_len) + " exceeds the limit of 100000000 bytes");
+  if (h.header_len > avail)
+    throw InputError(label, "header length " + std::to_string(h.header_len) + " runs past the end of the file (" +
+                                std::to_string(avail) + " bytes after the length prefix)");
+
+  std::string_view text(reinterpret_cast<const char*>(file.data() + 8), h.header_len);
+  if (text.front() != '{') throw InputError(label, "header does not start with '{'");
+  const json j = detail::parse_json_strict(text, label + ": header");
+  if (!j.is_object()) throw InputError(label, "header is not a JSON object");
+
+  h.tensors.reserve(j.size());
+  for (const auto& [key, value] : j.items()) {
+    if (key == "__metadata__")
+      h.metadata = parse_metadata(value, label);
+    else
+      h.tensors.push_back(parse_tensor(key, value, label));
+  }
+  std::sort(h.tensors.begin(), h.tensors.end(), [](const auto& a, const auto& b) { return a.name < b.name; });
+
+  const uint64_t data_len = check_offsets_tile(h.tensors, label);
+  if (data_len != avail - h.header_len)
+    throw InputError(label, "data section is " + std::to_string(avail - h.header_len) + " bytes but the tensors cover " +
+                                std::to_string(data_len) + " (the data must fill the file exactly)");
+  return h;
+}
+
+}  // namespace qspectra::io

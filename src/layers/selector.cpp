@@ -1,0 +1,131 @@
+// select_layers: WeightWatcher's layer rules (METRICS.md §1-§3) and our additions, in one place.
+#include "qspectra/layers/selector.hpp"
+
+#include <algorithm>
+#include <optional>
+#include <regex>
+
+#include "qspectra/core/error.hpp"
+#include "qspectra/layers/category.hpp"
+
+namespace qspectra::layers {
+namespace {
+
+constexpr std::string_view kWeight = ".weight";
+
+bool is_weight_key(const std::string& key) {
+  return key.size() > kWeight.size() && key.compare(key.size() - kWeight.size(), kWeight.size(), kWeight) == 0;
+}
+bool is_matrix_rank(const std::vector<int64_t>& shape) { return shape.size() == 2 || shape.size() == 4; }
+
+std::optional<std::regex> compile(const std::string& pattern, const char* option) {
+  if (pattern.empty()) return std::nullopt;
+  try {
+    return std::regex(pattern, std::regex::ECMAScript);
+  } catch (const std::regex_error& e) {
+    throw UsageError(std::string("invalid ") + option + " regex '" + pattern + "': " + e.what());
+  }
+}
+
+// WW's layer type from the shape alone [PyStateDictLayer.layer_type].
+LayerType layer_type(const std::vector<int64_t>& shape) {
+  if (shape.size() == 2 && shape[0] >= 2) return LayerType::Dense;
+  if (shape.size() == 4) return LayerType::Conv2d;
+  return LayerType::Unknown;
+}
+
+std::string unknown_reason(const std::vector<int64_t>& shape) {
+  if (shape.size() == 2) return "2-D with first dim " + std::to_string(shape[0]) + " < 2";
+  return std::to_string(shape.size()) + "-D tensor";
+}
+
+// N, M, rf as WW reports them (§3). Conv2d: N = out, M = in, and when out < in WW swaps them once per
+// kh*kw slice, so an even slice count ends unswapped (N < M). We copy that quirk to match its table.
+void set_dims(LayerInfo& l, const std::vector<int64_t>& shape) {
+  if (l.type == LayerType::Dense) {
+    l.N = std::max(shape[0], shape[1]);
+    l.M = std::min(shape[0], shape[1]);
+    l.rf = 1;
+  } else if (l.type == LayerType::Conv2d) {
+    l.rf = shape[2] * shape[3];
+    l.N = shape[0];
+    l.M = shape[1];
+    if (l.N < l.M && l.rf % 2 == 1) std::swap(l.N, l.M);
+  }
+}
+
+std::string size_filter(const LayerInfo& l, const SelectorOptions& o) {
+  const int64_t evals = l.M * l.rf;
+  if (evals < o.min_evals) return "M*rf = " + std::to_string(evals) + " < min_evals " + std::to_string(o.min_evals);
+  if (o.include_oversized) return {};
+  if (evals > o.max_evals)
+    return "M*rf = " + std::to_string(evals) + " > max_evals " + std::to_string(o.max_evals) + " (use --include-oversized)";
+  if (l.N > o.max_N)
+    return "N = " + std::to_string(l.N) + " > max_N " + std::to_string(o.max_N) + " (use --include-oversized)";
+  return {};
+}
+
+}  // namespace
+
+std::string_view layer_type_name(LayerType t) {
+  switch (t) {
+    case LayerType::Dense: return "dense";
+    case LayerType::Conv2d: return "conv2d";
+    case LayerType::Unknown: return "unknown";
+  }
+  return "unknown";
+}
+
+std::size_t Selection::num_selected() const {
+  return static_cast<std::size_t>(std::count_if(layers.begin(), layers.end(), [](const LayerInfo& l) { return l.selected; }));
+}
+
+Selection select_layers(const io::ModelDir& model, const SelectorOptions& options) {
+  const auto include = compile(options.include_regex, "--include");
+  const auto exclude = compile(options.exclude_regex, "--exclude");
+  Selection sel;
+  int64_t next_id = 1;          // WW's dict numbering: every candidate key takes an id, analysed or not
+  std::size_t other_matrices = 0;  // 2-D/4-D tensors that only --all-matrices would analyse
+
+  const auto& tensors = model.tensors();
+  for (std::size_t i = 0; i < tensors.size(); ++i) {
+    const io::TensorInfo& t = tensors[i].info;
+    // With --all-matrices a non-.weight matrix keeps its full key as name and takes the next id in
+    // reference order, as the harness's --all-matrices outputs number them.
+    const bool weight_key = is_weight_key(t.name);
+    if (!weight_key && !(options.all_matrices && is_matrix_rank(t.shape))) {
+      if (is_matrix_rank(t.shape)) ++other_matrices;
+      sel.ignored.push_back(t.name + ": " +
+                            (t.name.ends_with(".bias") ? "bias, never analysed"
+                             : is_matrix_rank(t.shape) ? "not a *.weight key (use --all-matrices)"
+                                                       : "not a *.weight key"));
+      continue;
+    }
+    LayerInfo l;
+    l.layer_id = next_id++;
+    l.name = weight_key ? t.name.substr(0, t.name.size() - kWeight.size()) : t.name;
+    l.tensor_index = i;
+    l.type = layer_type(t.shape);
+    set_dims(l, t.shape);
+    l.category = categorize(l.name, l.type == LayerType::Conv2d);
+
+    if (include && !std::regex_search(l.name, *include)) l.skip_reason = "not matched by --include '" + options.include_regex + "'";
+    else if (exclude && std::regex_search(l.name, *exclude)) l.skip_reason = "matched by --exclude '" + options.exclude_regex + "'";
+    else if (l.type == LayerType::Unknown) l.skip_reason = unknown_reason(t.shape);
+    else if (!io::dtype_readable(t.dtype)) l.skip_reason = io::dtype_skip_reason(t.dtype);
+    else l.skip_reason = size_filter(l, options);
+    l.selected = l.skip_reason.empty();
+    sel.layers.push_back(std::move(l));
+  }
+
+  if (other_matrices > 0 && sel.num_selected() == 0)
+    sel.notes.push_back(std::string(sel.layers.empty() ? "no *.weight keys" : "no *.weight key passes the rules") +
+                        ": WeightWatcher's rules select nothing here, but " + std::to_string(other_matrices) +
+                        " 2-D/4-D tensors have other names (TF.js/ONNX/LSTM style); use --all-matrices to analyse them");
+  else if (other_matrices > 0)
+    sel.notes.push_back(std::to_string(other_matrices) +
+                        " 2-D/4-D tensors are not *.weight keys and are ignored as WeightWatcher does; --all-matrices includes them");
+  return sel;
+}
+
+}  // namespace qspectra::layers
