@@ -114,9 +114,12 @@ void ProgressPrinter::operator()(const pipeline::Progress& p) {
     std::fprintf(stderr, "\r\033[K%s", line.c_str());
     std::fflush(stderr);
     line_open_ = true;
+  } else if (p.done == p.total || p.done % std::max<std::size_t>(1, p.total / 10) == 0) {
+    // Not a terminal (a log file, CI): about ten plain lines per run.
+    spdlog::info("{} [{}/{}] {} (ETA {:.0f}s)", label_, p.done, p.total, name, eta);
   } else {
-    spdlog::info("{} [{}/{}] {} ({:.1f} ms)", label_, p.done, p.total, name,
-                 p.last ? p.last->timing.total_ms() : 0.0);
+    spdlog::debug("{} [{}/{}] {} ({:.1f} ms)", label_, p.done, p.total, name,
+                  p.last ? p.last->timing.total_ms() : 0.0);
   }
 }
 

@@ -86,7 +86,7 @@ std::string summary_text(const pipeline::AnalysisResult& r) {
 
 int main(int argc, char** argv) {
   CLI::App cli{kDescription, "ww-analyze"};
-  cli.formatter()->column_width(34);
+  cli.get_formatter()->column_width(34);
   cli.set_version_flag("--version", std::string("ww-analyze (qspectra) ") + QSPECTRA_VERSION);
   app::CommonCli c;
   std::vector<std::string> formats = {"csv", "json", "table"};

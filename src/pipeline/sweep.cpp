@@ -1,0 +1,60 @@
+#include "qspectra/pipeline/sweep.hpp"
+
+#include <chrono>
+#include <mutex>
+
+#include "qspectra/core/error.hpp"
+
+namespace qspectra::pipeline {
+
+SweepResult run_sweep(const io::ModelDir& model, const AnalyzeOptions& options,
+                      const std::vector<std::string>& variants, const ProgressCallback& progress,
+                      const std::atomic<bool>* cancel) {
+  const auto t0 = std::chrono::steady_clock::now();
+  SweepResult out;
+  if (variants.empty()) throw UsageError("no variant to sweep");
+  std::vector<std::unique_ptr<quant::Quantizer>> quantizers;
+  for (const auto& v : variants) {
+    quantizers.push_back(quant::make_quantizer(v));
+    out.variants.push_back(quantizers.back()->spec());
+  }
+  out.notes = model.notes();
+  out.selection = layers::select_layers(model, options.selector);
+  std::vector<const layers::LayerInfo*> todo;
+  for (const auto& l : out.selection.layers)
+    if (l.selected) todo.push_back(&l);
+  if (todo.empty()) throw InputError(model.path(), "no analysable layer (see qspectra-inspect; --all-matrices "
+                                                   "analyses every 2-D/4-D tensor)");
+  auto backend = make_layer_backend(options, &out.notes);
+  out.backend = options.device + "/" + std::string(backend->name());
+  out.threads = worker_count(options.threads, todo.size());
+  const int total_threads = options.threads > 0 ? options.threads : worker_count(0, 1 << 20);
+  spectral::set_blas_threads(std::max(1, total_threads / out.threads));
+
+  out.layers.resize(todo.size());
+  std::mutex mutex;
+  std::size_t done = 0;
+  std::atomic<uint64_t> bytes{0};
+  parallel_for(todo.size(), out.threads, [&](std::size_t i) {
+    const auto t_read = std::chrono::steady_clock::now();
+    const LayerResult tmpl = layer_result_template(model, *todo[i]);
+    const TensorData tensor = load_layer_tensor(model, *todo[i], options.keep_f64);
+    const auto& info = model.tensors()[todo[i]->tensor_index].info;
+    bytes += info.data_end - info.data_begin;
+    const double read_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t_read).count();
+    auto& row = out.layers[i];
+    for (const auto& q : quantizers) {
+      row.push_back(analyze_tensor(tmpl, tensor, q.get(), *backend, options));
+      row.back().timing.read_ms = read_ms / static_cast<double>(quantizers.size());
+    }
+    if (progress) {
+      std::lock_guard lock(mutex);
+      progress(Progress{++done, todo.size(), &row.front()});
+    }
+  }, cancel);
+  out.bytes_read = bytes.load();
+  out.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  return out;
+}
+
+}  // namespace qspectra::pipeline
