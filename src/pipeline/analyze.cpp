@@ -68,6 +68,13 @@ LayerResult analyze_tensor(const LayerResult& result_template, TensorData tensor
                            stats.rmse, stats.sqnr_db, stats.max_err, stats.rel_max_err,
                            stats.distinct_levels};
     r.timing.quant_ms = ms_since(t0);
+    // A cast can overflow (fp16 beyond 65504 -> inf): such a layer is non-finite as quantized.
+    r.non_finite_count = quant::count_non_finite(tensor.values);
+    if (r.non_finite_count > 0) {
+      r.status = kStatusNonFinite;
+      r.method = "none";
+      return r;
+    }
   }
   auto t1 = Clock::now();
   const bool conv = r.info.type == layers::LayerType::Conv2d;
