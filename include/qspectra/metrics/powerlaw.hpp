@@ -43,4 +43,11 @@ struct PowerLawFit {
 // `evals`: all eigenvalues of the layer, ascending.
 PowerLawFit fit_powerlaw(std::span<const double> evals, const FitOptions& options = {});
 
+// The plain reference version of the default fit (no fix_fingers): each candidate's log-sum and KS
+// distance computed from scratch, O(n^2), no early exit. Tests check fit_powerlaw against it.
+PowerLawFit fit_powerlaw_ref(std::span<const double> evals);
+
+// "over-trained" (alpha < 2), "under-trained" (alpha > 6) or "" (WW's warning column).
+std::string alpha_warning(double alpha);
+
 }  // namespace qspectra::metrics

@@ -32,7 +32,17 @@ std::vector<std::string> backend_names();
 
 // The matrices WW builds for a layer (METRICS.md §3): dense = W as stored ([rows, cols] of the
 // row-major tensor); conv2d [out, in, kh, kw] = kh*kw slices T[:, :, i, j] scaled by sqrt(1/2).
+// The conv2d scaling is done in float32 as WW does (fl32(fl32(v) * fl32(sqrt(1/2)))), so the values
+// passed in should already be float32-representable (see round_to_float32).
 std::vector<Eigen::MatrixXd> layer_matrices(const TensorData& tensor, bool conv2d);
+
+// WW reads every tensor as float32 (F64 is rounded): round the widened values in place.
+void round_to_float32(TensorData& tensor);
+
+// The `auto` rule: a Gram spectrum is trusted when its smallest eigenvalue is >= rel_floor * lambda_max
+// (otherwise its small eigenvalues are round-off and the layer is redone with `svd`).
+inline constexpr double kGramRelFloor = 1e-10;
+bool gram_resolves(const Eigen::VectorXd& evals, double rel_floor = kGramRelFloor);
 
 // Eigenvalues of a layer: every matrix through `backend`, pooled and sorted, plus sv_max, sv_min,
 // rank_loss as §4 defines them. `N` is the layer's max dim (for the rank tolerance).
@@ -40,6 +50,8 @@ LayerSpectrum compute_layer_spectrum(const std::vector<Eigen::MatrixXd>& matrice
                                      const SpectrumBackend& backend);
 
 // Keep BLAS/LAPACK single-threaded inside each call when layers run in parallel (returns old value).
+// Process-wide (OpenBLAS has one pool): call it once before starting the workers, not per layer.
+// A no-op returning 1 when the BLAS in use has no such control.
 int set_blas_threads(int n);
 
 }  // namespace qspectra::spectral

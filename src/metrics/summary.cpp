@@ -1,0 +1,61 @@
+#include "qspectra/metrics/summary.hpp"
+
+#include <cmath>
+
+#include "numeric.hpp"
+
+namespace qspectra::metrics {
+
+namespace {
+// pandas Series.mean(): NaN skipped (filled with 0 for the sum, not counted), +-inf kept.
+double pandas_mean(const std::vector<double>& v) {
+  std::vector<double> filled(v.size());
+  std::size_t count = 0;
+  for (std::size_t i = 0; i < v.size(); ++i) {
+    filled[i] = std::isnan(v[i]) ? 0.0 : v[i];
+    count += std::isnan(v[i]) ? 0 : 1;
+  }
+  if (count == 0) return kNaN;
+  return detail::np_sum(filled) / static_cast<double>(count);
+}
+}  // namespace
+
+Summary summarize(const std::vector<const LayerMetrics*>& layers, int64_t non_finite_layers) {
+  Summary s;
+  s.num_layers = static_cast<int64_t>(layers.size());
+  s.non_finite = non_finite_layers;
+  if (layers.empty()) return s;
+  std::vector<double> log_norm, alpha, alpha_weighted, log_alpha_norm, log_spectral_norm, stable_rank, mp_softrank;
+  bool any_mp = false;
+  for (const LayerMetrics* l : layers) {
+    log_norm.push_back(l->log_norm);
+    alpha.push_back(l->fit.alpha);
+    alpha_weighted.push_back(l->alpha_weighted);
+    log_alpha_norm.push_back(l->log_alpha_norm);
+    log_spectral_norm.push_back(l->log_spectral_norm);
+    stable_rank.push_back(l->stable_rank);
+    mp_softrank.push_back(l->mp ? l->mp->mp_softrank : kNaN);
+    any_mp = any_mp || l->mp.has_value();
+
+    const double a = l->fit.alpha;
+    if (l->fit.status == "failed") {
+      ++s.failed;
+    } else if (a >= 2.0 && a <= 6.0) {
+      ++s.alpha_in_2_6;
+    } else if (a < 2.0) {
+      ++s.alpha_below_2;
+    } else if (a > 6.0) {
+      ++s.alpha_above_6;
+    }
+  }
+  s.means["log_norm"] = pandas_mean(log_norm);
+  s.means["alpha"] = pandas_mean(alpha);
+  s.means["alpha_weighted"] = pandas_mean(alpha_weighted);
+  s.means["log_alpha_norm"] = pandas_mean(log_alpha_norm);
+  s.means["log_spectral_norm"] = pandas_mean(log_spectral_norm);
+  s.means["stable_rank"] = pandas_mean(stable_rank);
+  if (any_mp) s.means["mp_softrank"] = pandas_mean(mp_softrank);
+  return s;
+}
+
+}  // namespace qspectra::metrics

@@ -1,0 +1,215 @@
+#include "qspectra/spectral/backend.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+#include <Eigen/SVD>
+
+#include "qspectra/core/error.hpp"
+#include "qspectra/spectral/lapack.hpp"
+
+namespace qspectra::spectral {
+
+namespace detail {
+int blas_set_threads(int n);  // lapack.cpp
+}
+
+namespace {
+
+constexpr double kFloat64Eps = std::numeric_limits<double>::epsilon();  // 2.220446e-16, WW's rank eps
+
+void check_finite(const Eigen::MatrixXd& W) {
+  if (!W.allFinite()) throw InputError("", "matrix has NaN or Inf values; its spectrum is undefined");
+}
+
+Eigen::VectorXd ascending_squares_of_descending(const std::vector<double>& s) {
+  const auto k = static_cast<Eigen::Index>(s.size());
+  Eigen::VectorXd ev(k);
+  for (Eigen::Index i = 0; i < k; ++i) {
+    const double v = s[static_cast<std::size_t>(k - 1 - i)];
+    ev[i] = v * v;
+  }
+  // LAPACK returns them sorted; sort anyway (cheap) so the contract never depends on that.
+  std::sort(ev.data(), ev.data() + k);
+  return ev;
+}
+
+class SvdBackend final : public SpectrumBackend {
+public:
+  std::string_view name() const override { return "svd"; }
+  MatrixSpectrum squared_singular_values(const Eigen::MatrixXd& W) const override {
+    check_finite(W);
+    Eigen::MatrixXd A = W;  // dgesdd destroys its input
+    auto s = lapack::gesdd_values(A.rows(), A.cols(), A.data(), std::max<Eigen::Index>(A.rows(), 1));
+    return {ascending_squares_of_descending(s), "svd"};
+  }
+};
+
+class GramBackend final : public SpectrumBackend {
+public:
+  std::string_view name() const override { return "gram"; }
+  MatrixSpectrum squared_singular_values(const Eigen::MatrixXd& W) const override {
+    check_finite(W);
+    auto w = lapack::gram_eigenvalues(W.rows(), W.cols(), W.data(), std::max<Eigen::Index>(W.rows(), 1));
+    Eigen::VectorXd ev(static_cast<Eigen::Index>(w.size()));
+    // Round-off can make the smallest Gram eigenvalues slightly negative: they are squares, so clamp to 0.
+    for (std::size_t i = 0; i < w.size(); ++i) ev[static_cast<Eigen::Index>(i)] = std::max(w[i], 0.0);
+    std::sort(ev.data(), ev.data() + ev.size());
+    return {std::move(ev), "gram"};
+  }
+};
+
+class EigenBackend final : public SpectrumBackend {
+public:
+  std::string_view name() const override { return "eigen"; }
+  MatrixSpectrum squared_singular_values(const Eigen::MatrixXd& W) const override {
+    check_finite(W);
+    if (W.size() == 0) return {Eigen::VectorXd(std::min(W.rows(), W.cols())).setZero(), "eigen"};
+    Eigen::BDCSVD<Eigen::MatrixXd> svd(W);  // values only (no U/V requested)
+    const Eigen::VectorXd& s = svd.singularValues();
+    Eigen::VectorXd ev = s.array().square().matrix();
+    std::sort(ev.data(), ev.data() + ev.size());
+    return {std::move(ev), "eigen"};
+  }
+};
+
+// The default: `gram` when it can resolve the spectrum, `svd` otherwise (docs/metrics.md).
+class AutoBackend final : public SpectrumBackend {
+public:
+  std::string_view name() const override { return "auto"; }
+  MatrixSpectrum squared_singular_values(const Eigen::MatrixXd& W) const override {
+    MatrixSpectrum r = gram_.squared_singular_values(W);
+    if (!gram_resolves(r.evals)) {
+      r = svd_.squared_singular_values(W);
+      r.method = "gram->svd";
+    }
+    return r;
+  }
+
+private:
+  GramBackend gram_;
+  SvdBackend svd_;
+};
+
+}  // namespace
+
+bool gram_resolves(const Eigen::VectorXd& evals, double rel_floor) {
+  if (evals.size() == 0) return true;
+  const double lmax = evals.maxCoeff();
+  const double lmin = evals.minCoeff();
+  if (!(lmax > 0) || !std::isfinite(lmax)) return false;  // all-zero (or broken) spectrum: let svd decide
+  return lmin >= rel_floor * lmax;
+}
+
+std::unique_ptr<SpectrumBackend> make_backend(std::string_view name) {
+  if (name == "auto" || name.empty()) return std::make_unique<AutoBackend>();
+  if (name == "svd") return std::make_unique<SvdBackend>();
+  if (name == "gram") return std::make_unique<GramBackend>();
+  if (name == "eigen") return std::make_unique<EigenBackend>();
+  std::string known;
+  for (const auto& n : backend_names()) known += (known.empty() ? "" : ", ") + n;
+  throw UsageError("unknown spectrum method '" + std::string(name) + "' (known: " + known + ")");
+}
+
+std::vector<std::string> backend_names() { return {"auto", "svd", "gram", "eigen"}; }
+
+void round_to_float32(TensorData& tensor) {
+  for (double& v : tensor.values) v = static_cast<double>(static_cast<float>(v));
+}
+
+std::vector<Eigen::MatrixXd> layer_matrices(const TensorData& tensor, bool conv2d) {
+  if (static_cast<int64_t>(tensor.values.size()) != tensor.numel())
+    throw InternalError("layer_matrices: " + std::to_string(tensor.values.size()) + " values for shape " +
+                        shape_to_string(tensor.shape));
+  std::vector<Eigen::MatrixXd> out;
+  if (!conv2d) {
+    if (tensor.shape.size() != 2)
+      throw InternalError("layer_matrices: a dense layer needs a 2-D tensor, got shape " +
+                          shape_to_string(tensor.shape));
+    const auto rows = static_cast<Eigen::Index>(tensor.shape[0]);
+    const auto cols = static_cast<Eigen::Index>(tensor.shape[1]);
+    // Row-major -> column-major in cache-sized tiles (a plain element loop is several times slower
+    // on large layers and shows up next to the Gram method's cost).
+    Eigen::MatrixXd W(rows, cols);
+    const double* src = tensor.values.data();
+    double* dst = W.data();
+    constexpr Eigen::Index kTile = 32;
+    for (Eigen::Index i0 = 0; i0 < rows; i0 += kTile) {
+      const Eigen::Index i1 = std::min(rows, i0 + kTile);
+      for (Eigen::Index j0 = 0; j0 < cols; j0 += kTile) {
+        const Eigen::Index j1 = std::min(cols, j0 + kTile);
+        for (Eigen::Index j = j0; j < j1; ++j)
+          for (Eigen::Index i = i0; i < i1; ++i) dst[j * rows + i] = src[i * cols + j];
+      }
+    }
+    out.push_back(std::move(W));
+    return out;
+  }
+  if (tensor.shape.size() != 4)
+    throw InternalError("layer_matrices: a conv2d layer needs a 4-D tensor, got shape " +
+                        shape_to_string(tensor.shape));
+  const int64_t O = tensor.shape[0], I = tensor.shape[1], KH = tensor.shape[2], KW = tensor.shape[3];
+  // WW multiplies each float32 slice by sqrt(1/2) in float32 (numpy keeps the array's dtype), then casts
+  // to float64: reproduce that rounding exactly.
+  const float scale = static_cast<float>(std::sqrt(0.5));
+  out.reserve(static_cast<std::size_t>(KH * KW));
+  for (int64_t i = 0; i < KH; ++i) {
+    for (int64_t j = 0; j < KW; ++j) {
+      Eigen::MatrixXd W(O, I);
+      for (int64_t o = 0; o < O; ++o)
+        for (int64_t c = 0; c < I; ++c) {
+          const double v = tensor.values[static_cast<std::size_t>(((o * I + c) * KH + i) * KW + j)];
+          W(o, c) = static_cast<double>(static_cast<float>(v) * scale);
+        }
+      out.push_back(std::move(W));
+    }
+  }
+  return out;
+}
+
+LayerSpectrum compute_layer_spectrum(const std::vector<Eigen::MatrixXd>& matrices, int64_t N,
+                                     const SpectrumBackend& backend) {
+  LayerSpectrum out;
+  out.N = N;
+  out.rf = static_cast<int64_t>(matrices.size());
+  if (matrices.empty()) return out;
+  const auto rows = matrices.front().rows(), cols = matrices.front().cols();
+  out.M = (N == rows) ? cols : rows;
+  std::size_t total = 0;
+  for (const auto& W : matrices) total += static_cast<std::size_t>(std::min(W.rows(), W.cols()));
+  out.evals.reserve(total);
+  bool first = true;
+  for (const auto& W : matrices) {
+    MatrixSpectrum ms = backend.squared_singular_values(W);
+    if (out.method.empty()) out.method = ms.method;
+    else if (out.method != ms.method && ms.method == "gram->svd") out.method = ms.method;
+    const Eigen::Index k = ms.evals.size();
+    if (k == 0) continue;
+    double smax = 0;
+    for (Eigen::Index i = 0; i < k; ++i) smax = std::max(smax, std::sqrt(ms.evals[i]));
+    const double tol = smax * static_cast<double>(N) * kFloat64Eps;
+    // Singular values at or below the rank tolerance are numerically zero: LAPACKs return exact zeros
+    // there (netlib, on the reference's rank-one layers) or round-off (OpenBLAS: ~1e-112). Zeroing
+    // them makes the columns that see them (sv_min, log_alpha_norm of failed fits) independent of the
+    // BLAS; nothing else changes (the fit ignores evals <= 1e-5, and the rank counts them as lost).
+    int64_t above = 0;
+    double smin = std::numeric_limits<double>::infinity();
+    for (Eigen::Index i = 0; i < k; ++i) {
+      if (std::sqrt(ms.evals[i]) > tol) ++above;
+      else ms.evals[i] = 0.0;
+      smin = std::min(smin, std::sqrt(ms.evals[i]));
+    }
+    out.rank_loss += static_cast<int64_t>(k) - above;
+    out.sv_max = first ? smax : std::max(out.sv_max, smax);
+    out.sv_min = first ? smin : std::max(out.sv_min, smin);  // WW quirk: max over slices of the slice minimum
+    first = false;
+    out.evals.insert(out.evals.end(), ms.evals.data(), ms.evals.data() + k);
+  }
+  std::sort(out.evals.begin(), out.evals.end());
+  return out;
+}
+
+int set_blas_threads(int n) { return detail::blas_set_threads(std::max(n, 1)); }
+
+}  // namespace qspectra::spectral
