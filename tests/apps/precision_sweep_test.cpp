@@ -1,0 +1,112 @@
+// End to end: precision-sweep on the bundled model; its output files and their columns.
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+#include <nlohmann/json.hpp>
+
+#include "../common/reference_csv.hpp"
+#include "../io/safetensors_builder.hpp"
+#include "app_runner.hpp"
+
+namespace qspectra::testing {
+namespace {
+
+const std::string kModel = std::string(QSPECTRA_DATA_DIR) + "/llama2c-stories260K-plctlab";
+const std::string kRef = std::string(QSPECTRA_TEST_DATA_DIR) + "/reference/llama2c-stories260K-plctlab";
+
+bool has_column(const CsvTable& t, const std::string& c) {
+  return std::find(t.columns.begin(), t.columns.end(), c) != t.columns.end();
+}
+
+TEST(PrecisionSweep, WritesAllOutputsWithDocumentedColumns) {
+  test::TempDir out;
+  auto r = run_app("precision-sweep", {kModel, "--variants", "fp32,bf16,sym:8:g128,nf4", "--bits", "4",
+                                       "--granularity", "channel", "--out-dir", out.str()});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("pearson"), std::string::npos) << r.output;
+
+  const auto longt = read_csv(out.str() + "/sweep_long.csv");
+  EXPECT_EQ(longt.rows.size(), 36u * 5u);
+  for (const char* c : {"name", "category", "variant", "alpha", "alpha_hill", "hill_k", "num_evals", "stable_rank",
+                        "log_norm", "status", "q_mse", "q_sqnr_db", "q_max_err", "bits_per_weight"})
+    EXPECT_TRUE(has_column(longt, c)) << c;
+
+  const auto wide = read_csv(out.str() + "/precision_alpha_hill_results.csv");
+  EXPECT_EQ(wide.rows.size(), 36u);
+  for (const char* c : {"layer_name", "category", "out_features", "in_features", "numel", "alpha_fp32", "k_used_fp32",
+                        "n_eigs_fp32", "method_fp32", "ww_alpha_fp32", "alpha_sym_8_g128", "alpha_nf4",
+                        "alpha_sym_4_channel"})
+    EXPECT_TRUE(has_column(wide, c)) << c;
+  const auto& down = wide.find("layer_name", "model.layers.0.mlp.down_proj");
+  EXPECT_EQ(down.integer("out_features"), 64);
+  EXPECT_EQ(down.integer("in_features"), 172);
+  EXPECT_EQ(down.integer("numel"), 64 * 172);
+
+  // fp32 is the identity on an F32 model: its numbers are ww-analyze's (the reference).
+  const auto ref = read_csv(kRef + "/ww_layers.csv");
+  const auto hill = read_csv(kRef + "/hill.csv");
+  for (const auto& row : ref.rows) {
+    const auto& w = wide.find("layer_name", row.str("name"));
+    EXPECT_NEAR(w.num("ww_alpha_fp32"), row.num("alpha"), 1e-9 * std::fabs(row.num("alpha"))) << row.str("name");
+    const auto& h = hill.find("name", row.str("name"));
+    EXPECT_NEAR(w.num("alpha_fp32"), h.num("alpha_hill"), 1e-9 * std::fabs(h.num("alpha_hill"))) << row.str("name");
+    EXPECT_EQ(w.integer("k_used_fp32"), h.integer("k"));
+  }
+
+  const auto stats = read_csv(out.str() + "/precision_summary_statistics.csv");
+  EXPECT_EQ(stats.columns, (std::vector<std::string>{"precision", "count", "mean", "std", "min", "median", "max", "q25", "q75"}));
+  EXPECT_EQ(stats.rows.size(), 5u);
+  EXPECT_EQ(stats.find("precision", "fp32").integer("count"), 36);
+
+  std::ifstream js(out.str() + "/sweep_comparison.json");
+  const auto j = nlohmann::json::parse(js);
+  EXPECT_EQ(j["baseline"], "fp32");
+  ASSERT_EQ(j["variants"].size(), 5u);
+  EXPECT_DOUBLE_EQ(j["variants"][0]["pearson_alpha"].get<double>(), 1.0);
+  EXPECT_DOUBLE_EQ(j["variants"][0]["change_pct"].get<double>(), 0.0);
+  for (const auto& v : j["variants"])
+    for (const char* k : {"variant", "mean_alpha", "change_pct", "pearson_alpha", "alpha_in_2_6", "alpha_in_2_6_pct",
+                          "alpha_below_2", "alpha_above_6", "failed", "non_finite"})
+      EXPECT_TRUE(v.contains(k)) << k;
+}
+
+TEST(PrecisionSweep, ReadsEachLayerOnce) {
+  test::TempDir out;
+  auto r = run_app("precision-sweep", {kModel, "--variants", "fp32,fp16,bf16,sym:8,sym:4,sym:2", "--out-dir", out.str(),
+                                       "--quiet"});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  std::ifstream js(out.str() + "/sweep_comparison.json");
+  const auto j = nlohmann::json::parse(js);
+  const auto wide = read_csv(out.str() + "/precision_alpha_hill_results.csv");
+  uint64_t bytes = 0;
+  for (const auto& row : wide.rows) bytes += static_cast<uint64_t>(row.integer("numel")) * 4;
+  EXPECT_EQ(j["meta"]["tensor_bytes_read"].get<uint64_t>(), bytes);
+}
+
+TEST(PrecisionSweep, BadVariantAndBaselineAreUsageErrors) {
+  test::TempDir out;
+  EXPECT_EQ(run_app("precision-sweep", {kModel, "--variants", "sym:99", "--out-dir", out.str()}).exit_code, 2);
+  EXPECT_EQ(run_app("precision-sweep", {kModel, "--variants", "fp16", "--baseline", "bf16", "--out-dir", out.str()}).exit_code, 2);
+  EXPECT_EQ(run_app("precision-sweep", {kModel, "--bits", "4", "--granularity", "rows", "--out-dir", out.str()}).exit_code, 2);
+  EXPECT_TRUE(files_under(out.path()).empty());
+}
+
+TEST(PrecisionSweep, NonFiniteAfterCastIsReportedNotAnalysed) {
+  // A weight above the fp16 range overflows to inf in the fp16 variant only.
+  test::TempDir dir, out;
+  std::vector<float> w(32 * 32);
+  for (std::size_t i = 0; i < w.size(); ++i) w[i] = static_cast<float>((i * 7919 % 101) - 50) / 50.0f;
+  w[5] = 1e6f;
+  test::write_file(dir.path() / "model.safetensors",
+                   test::build_safetensors({{"big.weight", "F32", {32, 32}, test::le_bytes(w)}}));
+  auto r = run_app("precision-sweep", {dir.str(), "--variants", "fp32,fp16", "--out-dir", out.str(), "--quiet"});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const auto longt = read_csv(out.str() + "/sweep_long.csv");
+  EXPECT_EQ(longt.find("variant", "fp32").str("status"), "success");
+  EXPECT_EQ(longt.find("variant", "fp16").str("status"), "non_finite");
+  EXPECT_EQ(longt.find("variant", "fp16").integer("non_finite_count"), 1);
+}
+
+}  // namespace
+}  // namespace qspectra::testing
