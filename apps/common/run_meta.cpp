@@ -16,6 +16,16 @@ nlohmann::ordered_json input_files_json(const io::ModelDir& model, bool hash_inp
   return files;
 }
 
+nlohmann::ordered_json proc_io_json() {
+  nlohmann::ordered_json j = nlohmann::ordered_json::object();
+  std::ifstream in("/proc/self/io");
+  std::string key;
+  uint64_t value = 0;
+  while (in >> key >> value)
+    if (key == "read_bytes:" || key == "rchar:") j[key.substr(0, key.size() - 1)] = value;
+  return j;
+}
+
 nlohmann::ordered_json options_json(const CommonCli& c) {
   const auto& a = c.analyze;
   const auto& s = a.selector;
@@ -50,6 +60,7 @@ nlohmann::ordered_json run_meta_json(const std::string& tool, const CommonCli& c
            {{"read", r.timing_sum.read_ms}, {"quantize", r.timing_sum.quant_ms},
             {"spectrum", r.timing_sum.spectrum_ms}, {"fit", r.timing_sum.fit_ms}}},
           {"layers_analysed", r.layers.size()},
+          {"proc_io", proc_io_json()},
           {"notes", r.notes},
           {"not_analysed", not_analysed_json(r)}};
 }

@@ -12,6 +12,9 @@ namespace qspectra::app {
 
 // Input files with sizes (and sha256 when hash_inputs).
 nlohmann::ordered_json input_files_json(const io::ModelDir& model, bool hash_inputs);
+// This process's I/O counters from /proc/self/io ({"read_bytes", "rchar"}; empty where unavailable):
+// read_bytes counts what was fetched from storage, mmap'd pages included.
+nlohmann::ordered_json proc_io_json();
 // Options as given (for reproducibility).
 nlohmann::ordered_json options_json(const CommonCli& c);
 // Skipped candidates with their reasons, and keys that are not layers at all.

@@ -95,6 +95,7 @@ int main(int argc, char** argv) {
                           {"threads", r.threads},
                           {"wall_s", r.wall_s},
                           {"tensor_bytes_read", r.bytes_read},
+                          {"proc_io", app::proc_io_json()},
                           {"layers", r.layers.size()},
                           {"notes", r.notes}};
     if (app::cancel_flag().load()) throw pipeline::Cancelled();
