@@ -96,7 +96,7 @@ TEST(PrecisionSweep, NonFiniteAfterCastIsReportedNotAnalysed) {
   // A weight above the fp16 range overflows to inf in the fp16 variant only.
   test::TempDir dir, out;
   std::vector<float> w(32 * 32);
-  for (std::size_t i = 0; i < w.size(); ++i) w[i] = static_cast<float>((i * 7919 % 101) - 50) / 50.0f;
+  for (std::size_t i = 0; i < w.size(); ++i) w[i] = static_cast<float>(static_cast<int>(i * 7919 % 101) - 50) / 50.0f;
   w[5] = 1e6f;
   test::write_file(dir.path() / "model.safetensors",
                    test::build_safetensors({{"big.weight", "F32", {32, 32}, test::le_bytes(w)}}));

@@ -67,17 +67,20 @@ TEST(RateDistortion, SameSeedSameResult) {
 }
 
 TEST(RateDistortion, PreQuantizedLayerGivesMinusInfGapNotACrash) {
-  // A layer with 3 distinct values: a 2-bit asymmetric grid represents it exactly, mse = 0.
+  // A layer with 3 distinct values {-a, 0, a}: the 2-bit symmetric grid {-s, 0, s} (group_32, s = absmax)
+  // represents it exactly, mse = 0; the seed's 5-level grid does not.
   test::TempDir dir, out;
   std::vector<float> w(64 * 32);
   for (std::size_t i = 0; i < w.size(); ++i) w[i] = static_cast<float>(static_cast<int>(i % 3) - 1) * 0.5f;
   test::write_file(dir.path() / "model.safetensors",
                    test::build_safetensors({{"q.weight", "F32", {64, 32}, test::le_bytes(w)}}));
-  auto r = run_app("rate-distortion", {dir.str(), "--bits", "2", "--methods", "uniform_sym,seed_sym", "--out-dir",
+  auto r = run_app("rate-distortion", {dir.str(), "--bits", "2", "--methods", "group_32,seed_sym", "--out-dir",
                                        out.str(), "--quiet"});
   ASSERT_EQ(r.exit_code, 0) << r.output;
   const auto curves = read_csv(out.str() + "/rd_curves.csv");
-  EXPECT_EQ(curves.find("method", "seed_sym").str("gap_bits"), "-inf");
+  EXPECT_EQ(curves.find("method", "group_32").str("gap_bits"), "-inf");
+  EXPECT_EQ(curves.find("method", "group_32").num("mse"), 0.0);
+  EXPECT_GT(curves.find("method", "seed_sym").num("mse"), 0.0);
 }
 
 TEST(RateDistortion, UsageErrors) {
