@@ -39,7 +39,8 @@ WeightWatcher 0.7.5.5's analyze():
 Outputs (in --out-dir): ww_layers.csv (one row per layer, WW's column names, 'name' is the join key),
 ww_summary.json (WW summary means, counts, run metadata), and a table on stdout.
 With --base BASELINE: also ww_compare.json / ww_compare.csv (summary and per-layer changes). This
-compares two analyses; it is not WW's base_model option (which analyses W - W_base).
+compares two analyses; it is not WW's base_model option (which analyses W - W_base): that is
+--delta-from BASELINE.
 
 Exit codes: 0 done (failed fits and non-finite layers are counted, not errors); 1 bad input;
 2 usage error; 3 internal error; 130 interrupted.
@@ -104,7 +105,13 @@ int main(int argc, char** argv) {
       ->delimiter(',')
       ->check(CLI::IsMember({"csv", "json", "table"}))
       ->capture_default_str();
-  cli.add_option("--base", base_dir, "baseline model dir: also write ww_compare.json/.csv (fine-tuned vs baseline)");
+  auto* base_opt = cli.add_option("--base", base_dir,
+                                  "baseline model dir: also write ww_compare.json/.csv (fine-tuned vs baseline)");
+  std::string delta_dir;
+  cli.add_option("--delta-from", delta_dir,
+                 "WW's base_model: analyse W - W_base for every layer, W_base from this model dir (same names "
+                 "and shapes)")
+      ->excludes(base_opt);
   cli.add_flag("--hash-inputs", hash_inputs, "record the sha256 of every input file in ww_summary.json");
 
   return app::run(cli, argc, argv, [&] {
@@ -115,6 +122,11 @@ int main(int argc, char** argv) {
     const auto model = io::ModelDir::open(c.model_dir);
     std::optional<io::ModelDir> base;
     if (!base_dir.empty()) base = io::ModelDir::open(base_dir);
+    std::optional<io::ModelDir> delta;
+    if (!delta_dir.empty()) {
+      delta = io::ModelDir::open(delta_dir);
+      c.analyze.delta_base = &*delta;
+    }
     const std::string out_dir = app::prepare_out_dir(c, "ww");
 
     app::ProgressPrinter progress("analysing", c.quiet);

@@ -1,5 +1,6 @@
 #include "qspectra/pipeline/analyze.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <mutex>
@@ -47,6 +48,19 @@ TensorData load_layer_tensor(const io::ModelDir& model, const layers::LayerInfo&
   model.release(t);
   if (!keep_f64) spectral::round_to_float32(data);  // WW reads every tensor as float32
   return data;
+}
+
+void subtract_base_tensor(TensorData& tensor, const io::ModelDir& base, const std::string& key, bool keep_f64) {
+  const auto& ts = base.tensors();
+  auto it = std::find_if(ts.begin(), ts.end(), [&](const io::ModelTensor& t) { return t.info.name == key; });
+  if (it == ts.end()) throw InputError(base.path(), key + ": not in the base model (--delta-from)");
+  if (it->info.shape != tensor.shape)
+    throw InputError(base.path(), key + ": shape " + shape_to_string(it->info.shape) + " differs from " +
+                                      shape_to_string(tensor.shape) + " (--delta-from)");
+  TensorData b = base.read(*it);
+  base.release(*it);
+  if (!keep_f64) spectral::round_to_float32(b);
+  for (std::size_t i = 0; i < tensor.values.size(); ++i) tensor.values[i] -= b.values[i];
 }
 
 LayerResult analyze_tensor(const LayerResult& result_template, TensorData tensor,
@@ -125,6 +139,9 @@ AnalysisResult analyze_model(const io::ModelDir& model, const AnalyzeOptions& op
     const auto t_read = Clock::now();
     LayerResult tmpl = layer_result_template(model, *todo[i]);
     TensorData tensor = load_layer_tensor(model, *todo[i], options.keep_f64);
+    if (options.delta_base)
+      subtract_base_tensor(tensor, *options.delta_base, model.tensors()[todo[i]->tensor_index].info.name,
+                           options.keep_f64);
     const double read_ms = ms_since(t_read);
     LayerResult r = analyze_tensor(tmpl, std::move(tensor), quantizer.get(), *backend, options);
     r.timing.read_ms = read_ms;

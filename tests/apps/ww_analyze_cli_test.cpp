@@ -125,6 +125,26 @@ TEST(WwAnalyzeCli, CompareWithBaseline) {
   EXPECT_EQ(csv.find("name", "model.embed_tokens").str("presence"), "baseline_only");
 }
 
+TEST(WwAnalyzeCli, DeltaFromAnalysesTheDifference) {
+  // W - W = 0 for every layer: every fit fails (WW's zero-matrix case), nothing crashes.
+  test::TempDir out;
+  const std::string m = kData + "/fixtures/synthetic-small";
+  auto r = run_app("ww-analyze", {m, "--delta-from", m, "--out-dir", out.str(), "--quiet"});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const auto csv = read_csv(out.str() + "/ww_layers.csv");
+  ASSERT_EQ(csv.rows.size(), 9u);
+  for (const auto& row : csv.rows) {
+    EXPECT_EQ(row.str("status"), "failed");
+    EXPECT_EQ(row.num("norm"), 0.0);
+  }
+  // A base model without those layers is a bad input naming the layer.
+  test::TempDir out2;
+  auto bad = run_app("ww-analyze", {m, "--delta-from", kModel, "--out-dir", out2.str()});
+  EXPECT_EQ(bad.exit_code, 1) << bad.output;
+  EXPECT_NE(bad.output.find("not in the base model"), std::string::npos) << bad.output;
+  EXPECT_EQ(run_app("ww-analyze", {m, "--delta-from", m, "--base", m}).exit_code, 2);
+}
+
 TEST(WwAnalyzeBadInput, MissingDirectory) { expect_bad_input("/nonexistent/model-dir", "/nonexistent/model-dir"); }
 
 TEST(WwAnalyzeBadInput, EmptyDirectory) {

@@ -29,6 +29,9 @@ struct AnalyzeOptions {
   bool keep_f64 = false;          // WW rounds F64 weights to float32; this keeps them
   std::string quantize;           // quantizer spec applied to every layer ("" = none)
   bool keep_evals = false;        // keep each layer's eigenvalues in the result
+  // WW's base_model: analyse W - W_base, W_base being the tensor of the same name in this model
+  // (same shape required; a layer absent there is an InputError naming it).
+  const io::ModelDir* delta_base = nullptr;
 };
 
 struct Progress {
@@ -65,6 +68,9 @@ AnalysisResult analyze_model(const io::ModelDir& model, const AnalyzeOptions& op
 
 // Read a layer's tensor widened to float64; rounded to float32 values unless keep_f64 (as WW).
 TensorData load_layer_tensor(const io::ModelDir& model, const layers::LayerInfo& layer, bool keep_f64);
+
+// W - W_base for `layer` (same name in `base`), both as read by load_layer_tensor.
+void subtract_base_tensor(TensorData& tensor, const io::ModelDir& base, const std::string& key, bool keep_f64);
 
 // The spectrum backend for options.method/options.device (notes receive e.g. a CPU-fallback warning).
 std::unique_ptr<spectral::SpectrumBackend> make_layer_backend(const AnalyzeOptions& options,
