@@ -66,5 +66,5 @@ endif()
 
 if(QSPECTRA_BUILD_TESTS)
   include(GoogleTest)
-  qspectra_add_test_suite(cuda LIBS qspectra_spectral_cuda qspectra_spectral qspectra_io)
+  qspectra_add_test_suite(cuda LIBS qspectra_spectral_cuda qspectra_spectral qspectra_metrics qspectra_io)
 endif()

@@ -14,6 +14,7 @@
 #include "qspectra/core/error.hpp"
 #include "qspectra/io/dtype.hpp"
 #include "qspectra/io/model_dir.hpp"
+#include "qspectra/metrics/powerlaw.hpp"
 #include "qspectra/spectral/backend.hpp"
 #include "qspectra/spectral/cuda.hpp"
 
@@ -51,39 +52,10 @@ void expect_spectra_near(const Eigen::VectorXd& a, const Eigen::VectorXd& b, dou
   for (Eigen::Index i = 1; i < a.size(); ++i) ASSERT_LE(a[i - 1], a[i]) << what << ": not ascending";
 }
 
-// WWFit as METRICS.md §5.3 defines it (defaults): data = evals > 1e-5; xmin index = argmin D.
-struct Fit {
-  long index = -1;
-  double alpha = std::nan("");
-};
-Fit ww_fit(std::vector<double> evals) {
-  std::vector<double> x;
-  for (double v : evals)
-    if (v > 1e-5) x.push_back(v);
-  std::sort(x.begin(), x.end());
-  const long n = static_cast<long>(x.size());
-  Fit best;
-  double bestD = std::numeric_limits<double>::infinity();
-  for (long i = 0; i + 1 < n; ++i) {
-    const long m = n - i;
-    double s = 0;
-    for (long j = i; j < n; ++j) s += std::log(x[j] / x[i]);
-    const double alpha = 1.0 + static_cast<double>(m) / s;
-    double D = 1.0;
-    if (alpha > 1) {
-      D = 0;
-      for (long t = 0; t < m; ++t)
-        D = std::max(D, std::abs(1.0 - std::pow(x[i + t] / x[i], 1.0 - alpha) - static_cast<double>(t) / m));
-    }
-    if (D < bestD) { bestD = D; best = {i, alpha}; }
-  }
-  return best;
-}
-
 // The spectra issue's acceptance: the same xmin index and alpha within 1e-9 relative.
 void expect_same_fit(const std::vector<double>& got, const std::vector<double>& want, const std::string& what) {
-  const Fit a = ww_fit(got), b = ww_fit(want);
-  EXPECT_EQ(a.index, b.index) << what;
+  const auto a = qspectra::metrics::fit_powerlaw(got), b = qspectra::metrics::fit_powerlaw(want);
+  EXPECT_EQ(a.xmin_index, b.xmin_index) << what;
   if (std::isfinite(b.alpha)) EXPECT_NEAR(a.alpha, b.alpha, 1e-9 * std::abs(b.alpha)) << what;
 }
 
