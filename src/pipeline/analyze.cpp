@@ -16,17 +16,15 @@ double ms_since(Clock::time_point t0) {
   return std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
 }
 
-std::string no_layer_message(const layers::Selection& sel, const AnalyzeOptions& options) {
-  std::size_t weight_keys = 0;
-  for (const auto& l : sel.layers) weight_keys += l.layer_id > 0;
-  if (!options.selector.all_matrices && sel.layers.empty())
+std::string no_layer_message(const layers::Selection& sel, const layers::SelectorOptions& selector) {
+  if (!selector.all_matrices && sel.layers.empty())
     return "no analysable layer: the model has no '*.weight' keys, which is all WeightWatcher's rules "
            "look at; use --all-matrices to analyse every 2-D/4-D tensor";
   if (sel.layers.empty()) return "no analysable layer: the model has no 2-D or 4-D tensor";
   std::string msg = "no analysable layer: all " + std::to_string(sel.layers.size()) +
                     " candidate tensors were skipped (e.g. " + sel.layers.front().name + ": " +
                     sel.layers.front().skip_reason + ")";
-  if (!options.selector.all_matrices) msg += "; --all-matrices analyses every 2-D/4-D tensor";
+  if (!selector.all_matrices) msg += "; --all-matrices analyses every 2-D/4-D tensor";
   return msg;
 }
 
@@ -111,26 +109,31 @@ LayerResult analyze_tensor(const LayerResult& result_template, TensorData tensor
   return r;
 }
 
+void plan_layers(LayerPlan& plan, const io::ModelDir& model, const layers::SelectorOptions& selector,
+                 int threads) {
+  plan.selection = layers::select_layers(model, selector);
+  for (const auto& l : plan.selection.layers)
+    if (l.selected) plan.todo.push_back(&l);
+  if (plan.todo.empty()) throw InputError(model.path(), no_layer_message(plan.selection, selector));
+  plan.workers = worker_count(threads, plan.todo.size());
+  const int total = threads > 0 ? threads : worker_count(0, std::size_t{1} << 20);
+  plan.threads_per_worker = std::max(1, total / plan.workers);
+}
+
 AnalysisResult analyze_model(const io::ModelDir& model, const AnalyzeOptions& options,
                              const ProgressCallback& progress, const std::atomic<bool>* cancel) {
   const auto t0 = Clock::now();
   AnalysisResult out;
   out.notes = model.notes();
-  out.selection = layers::select_layers(model, options.selector);
-  std::vector<const layers::LayerInfo*> todo;
-  for (const auto& l : out.selection.layers)
-    if (l.selected) todo.push_back(&l);
-  if (todo.empty()) throw InputError(model.path(), no_layer_message(out.selection, options));
-
   std::unique_ptr<quant::Quantizer> quantizer;
   if (!options.quantize.empty()) quantizer = quant::make_quantizer(options.quantize);
+  LayerPlan plan;
+  plan_layers(plan, model, options.selector, options.threads);
+  const auto& todo = plan.todo;
   auto backend = make_layer_backend(options, &out.notes);
   out.backend = options.device + "/" + std::string(backend->name());
-
-  out.threads = worker_count(options.threads, todo.size());
-  // Layers run in parallel; BLAS gets the cores left over (one layer in flight per worker).
-  const int total_threads = options.threads > 0 ? options.threads : worker_count(0, 1 << 20);
-  spectral::set_blas_threads(std::max(1, total_threads / out.threads));
+  out.threads = plan.workers;
+  spectral::set_blas_threads(plan.threads_per_worker);
 
   out.layers.resize(todo.size());
   std::mutex progress_mutex;
@@ -152,6 +155,7 @@ AnalysisResult analyze_model(const io::ModelDir& model, const AnalyzeOptions& op
     }
   }, cancel);
 
+  out.selection = std::move(plan.selection);
   std::vector<const metrics::LayerMetrics*> analysed;
   int64_t non_finite = 0;
   for (const auto& r : out.layers) {

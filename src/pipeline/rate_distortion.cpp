@@ -19,16 +19,12 @@ RdRunResult run_rate_distortion(const io::ModelDir& model, const RdRunOptions& o
   if (bits.empty()) bits = {1, 2, 3, 4, 5, 6, 7, 8};
 
   out.notes = model.notes();
-  out.selection = layers::select_layers(model, options.analyze.selector);
-  std::vector<const layers::LayerInfo*> todo;
-  for (const auto& l : out.selection.layers)
-    if (l.selected) todo.push_back(&l);
-  if (todo.empty()) throw InputError(model.path(), "no analysable layer (see qspectra-inspect; --all-matrices "
-                                                   "takes every 2-D/4-D tensor)");
-  out.threads = worker_count(options.analyze.threads, todo.size());
-  const int total_threads = options.analyze.threads > 0 ? options.analyze.threads : worker_count(0, 1 << 20);
+  LayerPlan plan;
+  plan_layers(plan, model, options.analyze.selector, options.analyze.threads);
+  const auto& todo = plan.todo;
+  out.threads = plan.workers;
   rd::RdOptions rd_opts = options.rd;
-  rd_opts.threads = std::max(1, total_threads / out.threads);  // k-means threads left per worker
+  rd_opts.threads = plan.threads_per_worker;  // k-means threads left per worker
 
   out.layers.resize(todo.size());
   std::mutex mutex;
@@ -64,6 +60,7 @@ RdRunResult run_rate_distortion(const io::ModelDir& model, const RdRunOptions& o
       progress(Progress{++done, todo.size(), &res.layer});
     }
   }, cancel);
+  out.selection = std::move(plan.selection);
   out.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return out;
 }

@@ -19,17 +19,13 @@ SweepResult run_sweep(const io::ModelDir& model, const AnalyzeOptions& options,
     out.variants.push_back(quantizers.back()->spec());
   }
   out.notes = model.notes();
-  out.selection = layers::select_layers(model, options.selector);
-  std::vector<const layers::LayerInfo*> todo;
-  for (const auto& l : out.selection.layers)
-    if (l.selected) todo.push_back(&l);
-  if (todo.empty()) throw InputError(model.path(), "no analysable layer (see qspectra-inspect; --all-matrices "
-                                                   "analyses every 2-D/4-D tensor)");
+  LayerPlan plan;
+  plan_layers(plan, model, options.selector, options.threads);
+  const auto& todo = plan.todo;
   auto backend = make_layer_backend(options, &out.notes);
   out.backend = options.device + "/" + std::string(backend->name());
-  out.threads = worker_count(options.threads, todo.size());
-  const int total_threads = options.threads > 0 ? options.threads : worker_count(0, 1 << 20);
-  spectral::set_blas_threads(std::max(1, total_threads / out.threads));
+  out.threads = plan.workers;
+  spectral::set_blas_threads(plan.threads_per_worker);
 
   out.layers.resize(todo.size());
   std::mutex mutex;
@@ -52,6 +48,7 @@ SweepResult run_sweep(const io::ModelDir& model, const AnalyzeOptions& options,
       progress(Progress{++done, todo.size(), &row.front()});
     }
   }, cancel);
+  out.selection = std::move(plan.selection);
   out.bytes_read = bytes.load();
   out.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return out;

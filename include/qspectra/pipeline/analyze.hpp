@@ -85,6 +85,20 @@ LayerResult analyze_tensor(const LayerResult& result_template, TensorData tensor
 // Identity columns of a layer's result (info, file, dtype, shape), before any analysis.
 LayerResult layer_result_template(const io::ModelDir& model, const layers::LayerInfo& layer);
 
+// The selected layers of a model and how many workers will run them: selects, throws InputError
+// when nothing is selected (with the --all-matrices hint where it helps), and gives BLAS the cores
+// the workers leave (one layer in flight per worker).
+struct LayerPlan {
+  layers::Selection selection;
+  std::vector<const layers::LayerInfo*> todo;  // points into selection
+  int workers = 1;
+  int threads_per_worker = 1;                  // for BLAS / k-means inside one layer
+  LayerPlan() = default;
+  LayerPlan(const LayerPlan&) = delete;        // todo points into selection
+};
+void plan_layers(LayerPlan& plan, const io::ModelDir& model, const layers::SelectorOptions& selector,
+                 int threads);
+
 // Number of worker threads for `options.threads` (0 = hardware concurrency) and `layers` layers.
 int worker_count(int threads, std::size_t layers);
 
