@@ -11,6 +11,7 @@
 
 #include "json_strict.hpp"
 #include "qspectra/core/error.hpp"
+#include "qspectra/io/torch_checkpoint.hpp"
 
 namespace qspectra::io {
 namespace fs = std::filesystem;
@@ -23,6 +24,25 @@ bool is_index(const std::string& n) { return starts_with(n, "model") && ends_wit
 bool is_safetensors(const std::string& n) { return ends_with(n, ".safetensors"); }
 bool is_model(const std::string& n) { return starts_with(n, "model") && is_safetensors(n); }
 bool is_adapter(const std::string& n) { return starts_with(n, "adapter_model") && is_safetensors(n); }
+// PyTorch checkpoints (read only when the directory has no safetensors).
+bool is_torch_file(const std::string& n) { return ends_with(n, ".bin") || ends_with(n, ".pt") || ends_with(n, ".pth"); }
+bool is_torch_index(const std::string& n) { return starts_with(n, "pytorch_model") && ends_with(n, ".bin.index.json"); }
+bool is_torch_model(const std::string& n) { return starts_with(n, "pytorch_model") && ends_with(n, ".bin"); }
+bool is_torch_adapter(const std::string& n) { return starts_with(n, "adapter_model") && ends_with(n, ".bin"); }
+bool is_torch_other(const std::string& n) { return ends_with(n, ".pt") || ends_with(n, ".pth"); }
+
+class SafetensorsSource final : public TensorSource {
+public:
+  explicit SafetensorsSource(std::shared_ptr<SafetensorsFile> f) : f_(std::move(f)) {}
+  const std::string& path() const override { return f_->path(); }
+  uint64_t file_size() const override { return f_->file_size(); }
+  const std::vector<TensorInfo>& tensors() const override { return f_->header().tensors; }
+  TensorData read(const TensorInfo& t) const override { return f_->read(t); }
+  void release(const TensorInfo& t) const override { f_->release(t); }
+
+private:
+  std::shared_ptr<SafetensorsFile> f_;
+};
 
 std::string read_text(const fs::path& p) {
   std::ifstream in(p, std::ios::binary);
@@ -67,6 +87,7 @@ std::string_view layout_name(ModelLayout l) {
     case ModelLayout::Adapter: return "adapter";
     case ModelLayout::OtherSafetensors: return "other-safetensors";
     case ModelLayout::SingleFile: return "single-file";
+    case ModelLayout::OtherTorch: return "other-torch";
   }
   return "?";
 }
@@ -79,15 +100,23 @@ ModelDir ModelDir::open(const std::string& path) {
   if (ec || !fs::exists(st)) throw InputError(path, "no such file or directory");
 
   auto add_file = [&](const fs::path& p) {
-    auto f = SafetensorsFile::open(p.string());
-    m.files_.push_back({p.string(), p.filename().string(), f->file_size()});
+    std::shared_ptr<SafetensorsFile> f;
+    std::shared_ptr<const TensorSource> src;
+    if (is_torch_file(p.filename().string())) {
+      src = torch::open_checkpoint(p.string());
+    } else {
+      f = SafetensorsFile::open(p.string());
+      src = std::make_shared<SafetensorsSource>(f);
+    }
+    m.files_.push_back({p.string(), p.filename().string(), src->file_size()});
     m.open_files_.push_back(std::move(f));
+    m.sources_.push_back(std::move(src));
     return m.files_.size() - 1;
   };
   // Without an index every stored tensor is part of the model, so a name in two files is ambiguous.
   std::unordered_map<std::string, std::size_t> seen;
   auto add_all_tensors = [&](std::size_t fi) {
-    for (const auto& t : m.open_files_[fi]->header().tensors) {
+    for (const auto& t : m.sources_[fi]->tensors()) {
       auto [it, fresh] = seen.emplace(t.name, fi);
       if (!fresh)
         throw InputError(path, "tensor " + t.name + " is in both " + m.files_[it->second].name + " and " + m.files_[fi].name);
@@ -107,12 +136,30 @@ ModelDir ModelDir::open(const std::string& path) {
   if (names.empty()) throw InputError(path, "directory is empty");
 
   std::vector<std::string> indexes, model, adapter, other;
+  std::vector<std::string> t_indexes, t_model, t_adapter, t_other;  // the same sets of PyTorch files
   for (const auto& n : names) {
     if (is_index(n)) indexes.push_back(n);
     else if (is_model(n)) model.push_back(n);
     else if (is_adapter(n)) adapter.push_back(n);
     else if (is_safetensors(n)) other.push_back(n);
+    else if (is_torch_index(n)) t_indexes.push_back(n);
+    else if (is_torch_model(n)) t_model.push_back(n);
+    else if (is_torch_adapter(n)) t_adapter.push_back(n);
+    else if (is_torch_other(n)) t_other.push_back(n);
   }
+  // Safetensors are preferred; PyTorch checkpoints are read only from a directory without any.
+  const bool use_torch = indexes.empty() && model.empty() && adapter.empty() && other.empty();
+  std::vector<std::string> torch_all = t_model;
+  torch_all.insert(torch_all.end(), t_adapter.begin(), t_adapter.end());
+  torch_all.insert(torch_all.end(), t_other.begin(), t_other.end());
+  if (use_torch) {
+    indexes = t_indexes, model = t_model, adapter = t_adapter, other = t_other;
+  } else if (!torch_all.empty() || !t_indexes.empty()) {
+    std::vector<std::string> skipped = t_indexes;
+    skipped.insert(skipped.end(), torch_all.begin(), torch_all.end());
+    m.notes_.push_back("both safetensors and PyTorch checkpoints: reading the safetensors (preferred), ignoring " + join(skipped));
+  }
+  const std::string ext = use_torch ? ".bin" : ".safetensors";
   std::vector<std::string> all_st = model;
   all_st.insert(all_st.end(), adapter.begin(), adapter.end());
   all_st.insert(all_st.end(), other.begin(), other.end());
@@ -132,14 +179,14 @@ ModelDir ModelDir::open(const std::string& path) {
       if (!fs::is_regular_file(dir / file, ec))
         throw InputError(index_path.string(), "names shard " + file + ", which does not exist");
       const std::size_t fi = add_file(dir / file);
-      const auto& shard = *m.open_files_[fi];
+      const auto& shard = *m.sources_[fi];
       std::sort(tensors.begin(), tensors.end());
       for (const auto& name : tensors) {
         const TensorInfo* t = shard.find(name);
         if (!t) throw InputError(shard.path(), name + ": listed in " + indexes.front() + " but not stored in this shard");
         m.tensors_.push_back({*t, fi});
       }
-      if (const auto extra = shard.header().tensors.size() - tensors.size(); extra > 0)
+      if (const auto extra = shard.tensors().size() - tensors.size(); extra > 0)
         m.notes_.push_back(file + ": " + std::to_string(extra) + " tensor(s) not in the index are ignored");
       read.push_back(file);
     }
@@ -150,14 +197,16 @@ ModelDir ModelDir::open(const std::string& path) {
     } else if (!adapter.empty()) {
       m.layout_ = ModelLayout::Adapter;
       read = adapter;
-      m.notes_.push_back("LoRA adapter (adapter_model*.safetensors): analysing adapter matrices");
+      m.notes_.push_back("LoRA adapter (adapter_model*" + ext + "): analysing adapter matrices");
     } else if (!other.empty()) {
-      m.layout_ = ModelLayout::OtherSafetensors;
+      m.layout_ = use_torch ? ModelLayout::OtherTorch : ModelLayout::OtherSafetensors;
       read = other;
-      m.notes_.push_back("no model*.safetensors: reading " + join(other) +
-                         " (WeightWatcher itself reads only files named model*.safetensors)");
+      m.notes_.push_back(use_torch ? "no pytorch_model*.bin: reading " + join(other)
+                                   : "no model*.safetensors: reading " + join(other) +
+                                         " (WeightWatcher itself reads only files named model*.safetensors)");
     } else {
-      throw InputError(path, "no *.safetensors file in the directory");
+      throw InputError(path, "no *.safetensors file in the directory (nor a PyTorch checkpoint: "
+                             "pytorch_model*.bin, adapter_model*.bin, *.pt, *.pth)");
     }
     for (const auto& n : read) add_all_tensors(add_file(dir / n));
   }
@@ -193,7 +242,19 @@ ModelDir ModelDir::open(const std::string& path) {
   return m;
 }
 
-TensorData ModelDir::read(const ModelTensor& t) const { return file(t.file_index).read(t.info); }
-void ModelDir::release(const ModelTensor& t) const { file(t.file_index).release(t.info); }
+TensorData ModelDir::read(const ModelTensor& t) const { return source(t.file_index).read(t.info); }
+void ModelDir::release(const ModelTensor& t) const { source(t.file_index).release(t.info); }
+
+const SafetensorsFile& ModelDir::file(std::size_t index) const {
+  const auto& f = open_files_.at(index);
+  if (!f) throw InputError(files_.at(index).path, "not a safetensors file (a PyTorch checkpoint)");
+  return *f;
+}
+
+const TensorInfo* TensorSource::find(const std::string& name) const {
+  const auto& ts = tensors();  // sorted by name
+  auto it = std::lower_bound(ts.begin(), ts.end(), name, [](const TensorInfo& t, const std::string& n) { return t.name < n; });
+  return (it != ts.end() && it->name == name) ? &*it : nullptr;
+}
 
 }  // namespace qspectra::io

@@ -1,6 +1,8 @@
 #pragma once
 // A model directory as users have them: index + shards, single or sharded model*.safetensors,
-// adapter_model*.safetensors (LoRA), any other *.safetensors, or a single file path.
+// adapter_model*.safetensors (LoRA), any other *.safetensors, or a single file path; the same layouts
+// of PyTorch checkpoints (pytorch_model*.bin, adapter_model*.bin, *.pt/*.pth; torch_checkpoint.hpp)
+// when the directory has no safetensors.
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -12,7 +14,7 @@
 
 namespace qspectra::io {
 
-enum class ModelLayout { Index, Model, Adapter, OtherSafetensors, SingleFile };
+enum class ModelLayout { Index, Model, Adapter, OtherSafetensors, SingleFile, OtherTorch };
 std::string_view layout_name(ModelLayout l);
 
 // One tensor of the model: its info and which file holds it.
@@ -33,11 +35,24 @@ struct ModelFile {
 std::vector<std::pair<std::string, std::string>> parse_index_json(std::string_view json,
                                                                   const std::string& label);
 
+// One weight file as ModelDir reads it: a safetensors file, or a PyTorch checkpoint
+// (io::torch::open_checkpoint). Implementations are safe to read from several threads at once.
+class TensorSource {
+public:
+  virtual ~TensorSource() = default;
+  virtual const std::string& path() const = 0;
+  virtual uint64_t file_size() const = 0;
+  virtual const std::vector<TensorInfo>& tensors() const = 0;  // sorted by name, names unique
+  const TensorInfo* find(const std::string& name) const;       // nullptr if absent
+  virtual TensorData read(const TensorInfo& t) const = 0;      // widened to float64
+  virtual void release(const TensorInfo& t) const = 0;         // drop its pages from RSS
+};
+
 class ModelDir {
 public:
-  // `path` is a directory or a single .safetensors file. Throws InputError on a missing/empty
-  // directory, no safetensors file, a malformed file, an index naming a missing shard or a tensor
-  // listed twice.
+  // `path` is a directory or a single .safetensors (or .bin/.pt/.pth) file. Throws InputError on a
+  // missing/empty directory, no weight file, a malformed file, an index naming a missing shard or a
+  // tensor listed twice, a PyTorch checkpoint in a build without LibTorch.
   static ModelDir open(const std::string& path);
 
   const std::string& path() const { return path_; }
@@ -52,13 +67,16 @@ public:
 
   TensorData read(const ModelTensor& t) const;           // widened to float64
   void release(const ModelTensor& t) const;              // drop its pages from RSS
-  const SafetensorsFile& file(std::size_t index) const { return *open_files_.at(index); }
+  // The safetensors file `index`; InputError if that file is a PyTorch checkpoint (see source()).
+  const SafetensorsFile& file(std::size_t index) const;
+  const TensorSource& source(std::size_t index) const { return *sources_.at(index); }
 
 private:
   std::string path_;
   ModelLayout layout_ = ModelLayout::Model;
   std::vector<ModelFile> files_;
-  std::vector<std::shared_ptr<SafetensorsFile>> open_files_;
+  std::vector<std::shared_ptr<SafetensorsFile>> open_files_;      // nullptr for a PyTorch checkpoint
+  std::vector<std::shared_ptr<const TensorSource>> sources_;      // every file, as a tensor source
   std::vector<ModelTensor> tensors_;
   std::vector<std::string> notes_;
   std::optional<bool> tie_word_embeddings_;

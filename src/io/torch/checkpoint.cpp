@@ -1,0 +1,327 @@
+// The LibTorch plugin libqspectra_io_torch.so (QSPECTRA_WITH_TORCH build), dlopen'ed by loader.cpp the
+// first time a PyTorch file is opened, so that binaries that never read one neither load LibTorch (and
+// its ~280 shared libraries: ~1 s and ~160 MB RSS at start-up) nor depend on it being installed.
+// It holds its own copies of state_dict_pickle.cpp and io/dtype.cpp and exports one C entry point.
+//
+// The zip archive is opened with
+// caffe2::serialize::PyTorchStreamReader over a read-only mapping of the file, data.pkl goes through our
+// restricted unpickler (state_dict_pickle.cpp; LibTorch's own unpickler is never run), and each tensor
+// is a LibTorch view (dtype, shape, strides, storage offset) of its storage record inside the mapping,
+// copied once, strided and converted, into the float64 TensorData. Nothing is read until a tensor is
+// asked for, and release() drops its pages again: memory stays at one tensor (plus page cache).
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <map>
+#include <mutex>
+#include <optional>
+
+#include <ATen/Parallel.h>
+#include <ATen/core/Tensor.h>
+#include <ATen/ops/from_blob.h>
+#include <c10/util/Exception.h>
+#include <caffe2/serialize/inline_container.h>
+#include <caffe2/serialize/read_adapter_interface.h>
+
+#include "qspectra/core/error.hpp"
+#include "qspectra/io/torch_checkpoint.hpp"
+
+namespace qspectra::io::torch {
+namespace {
+
+uint64_t le_at(const std::byte* p, int n) {
+  uint64_t v = 0;
+  for (int i = 0; i < n; ++i) v |= static_cast<uint64_t>(p[i]) << (8 * i);
+  return v;
+}
+
+// The first line of a LibTorch error, without its C++ backtrace.
+std::string torch_message(const c10::Error& e) {
+  std::string m = e.what_without_backtrace();
+  if (auto nl = m.find('\n'); nl != std::string::npos) m.resize(nl);
+  return m;
+}
+
+std::optional<at::ScalarType> scalar_type(DType dt) {
+  switch (dt) {
+    case DType::F64: return at::kDouble;
+    case DType::F32: return at::kFloat;
+    case DType::F16: return at::kHalf;
+    case DType::BF16: return at::kBFloat16;
+    case DType::I64: return at::kLong;
+    case DType::I32: return at::kInt;
+    case DType::I16: return at::kShort;
+    case DType::I8: return at::kChar;
+    case DType::U8: return at::kByte;
+    case DType::BOOL: return at::kByte;  // read as bytes, then nonzero -> 1 (a stored 2 is no valid C++ bool)
+    default: return std::nullopt;        // float8, uint16..64: not in LibTorch 1.13, widened by io/dtype
+  }
+}
+
+// LibTorch reads the archive from our mapping (no second file handle, no read past the end).
+class SpanReadAdapter final : public caffe2::serialize::ReadAdapterInterface {
+public:
+  explicit SpanReadAdapter(std::span<const std::byte> s) : s_(s) {}
+  size_t size() const override { return s_.size(); }
+  size_t read(uint64_t pos, void* buf, size_t n, const char* /*what*/) const override {
+    if (pos >= s_.size()) return 0;
+    n = static_cast<size_t>(std::min<uint64_t>(n, s_.size() - pos));
+    std::memcpy(buf, s_.data() + pos, n);
+    return n;
+  }
+
+private:
+  std::span<const std::byte> s_;
+};
+
+// The zip local header of the record "<archive>/<suffix>" whose data begins at `data_offset` (what
+// PyTorchStreamReader::getRecordOffset returns). The data is read in place, so the entry must be stored
+// (torch.save never compresses). Returns the size the header states, or nullopt when it defers it to a
+// data descriptor.
+std::optional<uint64_t> stored_record_size(std::span<const std::byte> file, uint64_t data_offset, const std::string& suffix,
+                                           const std::string& label) {
+  const uint64_t min_back = 30 + suffix.size();
+  if (data_offset < min_back || data_offset > file.size()) throw InputError(label, "storage record " + suffix + ": bad offset");
+  const uint64_t lowest = data_offset > min_back + 2 * 0xFFFF ? data_offset - min_back - 2 * 0xFFFF : 0;
+  for (uint64_t l = data_offset - min_back + 1; l-- > lowest;) {
+    const std::byte* h = file.data() + l;
+    if (le_at(h, 4) != 0x04034b50) continue;  // "PK\3\4"
+    const uint64_t name_len = le_at(h + 26, 2), extra_len = le_at(h + 28, 2);
+    if (l + 30 + name_len + extra_len != data_offset || name_len < suffix.size()) continue;
+    const std::string_view name(reinterpret_cast<const char*>(h + 30), name_len);
+    if (name.substr(name_len - suffix.size()) != suffix ||
+        (name_len > suffix.size() && name[name_len - suffix.size() - 1] != '/'))
+      continue;
+    const uint64_t flags = le_at(h + 6, 2), method = le_at(h + 8, 2);
+    if (flags & 1) throw InputError(label, "record " + suffix + " is encrypted");
+    if (method != 0)
+      throw InputError(label, "record " + suffix + " is compressed (zip method " + std::to_string(method) +
+                                  "); torch.save writes stored records: re-save the checkpoint with torch.save");
+    uint64_t comp = le_at(h + 18, 4), uncomp = le_at(h + 22, 4);
+    if (comp == 0xFFFFFFFFu || uncomp == 0xFFFFFFFFu) {  // zip64: the sizes are in extra field 0x0001
+      const std::byte* x = h + 30 + name_len;
+      const std::byte* end = x + extra_len;
+      bool found = false;
+      while (end - x >= 4) {
+        const uint64_t id = le_at(x, 2), len = le_at(x + 2, 2);
+        if (static_cast<uint64_t>(end - x - 4) < len) break;
+        if (id == 1) {
+          const std::byte* f = x + 4;
+          const std::byte* fend = f + len;
+          if (uncomp == 0xFFFFFFFFu && fend - f >= 8) uncomp = le_at(f, 8), f += 8;
+          if (comp == 0xFFFFFFFFu && fend - f >= 8) comp = le_at(f, 8);
+          found = true;
+          break;
+        }
+        x += 4 + len;
+      }
+      if (!found || comp == 0xFFFFFFFFu || uncomp == 0xFFFFFFFFu)
+        throw InputError(label, "record " + suffix + ": zip64 sizes missing");
+    }
+    if ((flags & 8) && comp == 0 && uncomp == 0) return std::nullopt;
+    if (comp != uncomp) throw InputError(label, "record " + suffix + ": stored sizes disagree");
+    return uncomp;
+  }
+  throw InputError(label, "record " + suffix + ": no zip header found for it");
+}
+
+// PyTorchStreamWriter puts the sizes in a data descriptor after the data (flag bit 3): true when one
+// stating `size` (32- or 64-bit fields, with or without its signature) follows at data_offset + size.
+bool descriptor_states(std::span<const std::byte> file, uint64_t data_offset, uint64_t size) {
+  if (data_offset > file.size() || size > file.size() - data_offset) return false;
+  uint64_t q = data_offset + size;
+  const auto room = [&](uint64_t n) { return file.size() - q >= n; };
+  if (room(4) && le_at(file.data() + q, 4) == 0x08074b50) q += 4;
+  if (room(12) && le_at(file.data() + q + 4, 4) == size && le_at(file.data() + q + 8, 4) == size) return true;
+  return room(20) && le_at(file.data() + q + 4, 8) == size && le_at(file.data() + q + 12, 8) == size;
+}
+
+// A small record (data.pkl, byteorder): checked to be stored, so that LibTorch's read of it copies
+// bytes of the file and inflates nothing.
+std::string small_record(caffe2::serialize::PyTorchStreamReader& reader, std::span<const std::byte> file,
+                         const std::string& name, const std::string& label) {
+  stored_record_size(file, reader.getRecordOffset(name), name, label);
+  auto [ptr, n] = reader.getRecord(name);
+  return std::string(static_cast<const char*>(ptr.get()), n);
+}
+
+struct Entry {
+  PickledTensor t;
+  uint64_t storage_begin = 0;  // file offset of the storage record's data
+  uint64_t storage_bytes = 0;
+};
+
+class CheckpointFile final : public TensorSource {
+public:
+  static std::shared_ptr<const CheckpointFile> open(const std::string& path);
+  ~CheckpointFile() override {
+    if (map_) ::munmap(const_cast<std::byte*>(map_), size_);
+  }
+  CheckpointFile(const CheckpointFile&) = delete;
+  CheckpointFile& operator=(const CheckpointFile&) = delete;
+
+  const std::string& path() const override { return path_; }
+  uint64_t file_size() const override { return size_; }
+  const std::vector<TensorInfo>& tensors() const override { return infos_; }
+  TensorData read(const TensorInfo& t) const override;
+  void release(const TensorInfo& t) const override;
+
+private:
+  CheckpointFile() = default;
+  const Entry& entry(const TensorInfo& t) const {
+    auto it = std::lower_bound(infos_.begin(), infos_.end(), t.name,
+                               [](const TensorInfo& a, const std::string& n) { return a.name < n; });
+    if (it == infos_.end() || it->name != t.name) throw InputError(path_, t.name + ": not in this checkpoint");
+    return entries_[static_cast<std::size_t>(it - infos_.begin())];
+  }
+  void load(std::span<const std::byte> file);
+
+  std::string path_;
+  const std::byte* map_ = nullptr;
+  uint64_t size_ = 0;
+  std::vector<TensorInfo> infos_;  // sorted by name
+  std::vector<Entry> entries_;     // parallel to infos_
+};
+
+std::shared_ptr<const CheckpointFile> CheckpointFile::open(const std::string& path) {
+  std::shared_ptr<CheckpointFile> f(new CheckpointFile());  // owns the mapping even if parsing throws
+  f->path_ = path;
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) throw InputError(path, std::string("cannot open: ") + std::strerror(errno));
+  struct stat st {};
+  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    ::close(fd);
+    throw InputError(path, "not a regular file");
+  }
+  f->size_ = static_cast<uint64_t>(st.st_size);
+  if (f->size_ == 0) {
+    ::close(fd);
+    throw InputError(path, "empty file (not a PyTorch checkpoint)");
+  }
+  void* p = ::mmap(nullptr, f->size_, PROT_READ, MAP_PRIVATE, fd, 0);
+  const int err = errno;
+  ::close(fd);
+  if (p == MAP_FAILED) throw InputError(path, std::string("cannot map: ") + std::strerror(err));
+  f->map_ = static_cast<const std::byte*>(p);
+  f->load({f->map_, f->size_});
+  return f;
+}
+
+void CheckpointFile::load(std::span<const std::byte> file) {
+  const auto starts = [&](std::string_view magic) {
+    return file.size() >= magic.size() && std::memcmp(file.data(), magic.data(), magic.size()) == 0;
+  };
+  if (!starts("PK\x03\x04")) {
+    // torch.save before PyTorch 1.6 (or with _use_new_zipfile_serialization=False) wrote a sequence of
+    // pickles starting with the magic number 0x1950a86a20f9469cfc6c as a LONG1.
+    if (starts("\x80\x02\x8a\x0a\x6c\xfc\x9c\x46\xf9\x20\x6a\xa8\x50\x19"))
+      throw InputError(path_, "legacy torch.save format (PyTorch < 1.6, or _use_new_zipfile_serialization=False) "
+                              "is not supported: re-save it with a current torch.save, or convert it to safetensors");
+    throw InputError(path_, "not a PyTorch checkpoint (torch.save writes a zip archive; this file has no zip signature)");
+  }
+
+  std::map<std::string, std::pair<uint64_t, uint64_t>> storages;  // key -> (data offset, bytes)
+  StateDictPickle sd;
+  try {
+    caffe2::serialize::PyTorchStreamReader reader(std::make_shared<SpanReadAdapter>(file));
+    if (reader.hasRecord("constants.pkl"))  // TorchScript modules pickle __torch__.* classes
+      throw InputError(path_, "a TorchScript archive (torch.jit.save), not a torch.save state dict");
+    if (!reader.hasRecord("data.pkl")) throw InputError(path_, "zip archive without data.pkl: not a torch.save checkpoint");
+    if (reader.hasRecord("byteorder")) {
+      std::string order = small_record(reader, file, "byteorder", path_);
+      if (order.size() > 16) order.resize(16);
+      if (order != "little") throw InputError(path_, "byte order '" + order + "' is not supported (little-endian only)");
+    }
+    const std::string pickle = small_record(reader, file, "data.pkl", path_);
+    sd = parse_state_dict_pickle({reinterpret_cast<const std::byte*>(pickle.data()), pickle.size()}, path_);
+    for (const auto& t : sd.tensors) {
+      if (storages.count(t.storage_key)) continue;
+      const std::string rec = "data/" + t.storage_key;
+      if (!reader.hasRecord(rec)) throw InputError(path_, t.name + ": storage record " + rec + " is missing");
+      const uint64_t bytes = static_cast<uint64_t>(t.storage_numel) * (dtype_bits(t.dtype) / 8);
+      const uint64_t offset = reader.getRecordOffset(rec);
+      if (offset > file.size() || bytes > file.size() - offset)
+        throw InputError(path_, t.name + ": storage record " + rec + " runs past the end of the file (truncated?)");
+      const auto stated = stored_record_size(file, offset, rec, path_);
+      if (stated ? *stated != bytes : !descriptor_states(file, offset, bytes))
+        throw InputError(path_, t.name + ": storage record " + rec + " does not hold the " + std::to_string(bytes) +
+                                    " bytes data.pkl declares" + (stated ? " (it has " + std::to_string(*stated) + ")" : ""));
+      storages[t.storage_key] = {offset, bytes};
+    }
+  } catch (const c10::Error& e) {
+    throw InputError(path_, "not a valid PyTorch zip archive (truncated or damaged?): " + torch_message(e));
+  }
+
+  for (auto& t : sd.tensors) {
+    const auto [offset, bytes] = storages.at(t.storage_key);
+    const uint64_t elem = dtype_bits(t.dtype) / 8;
+    TensorInfo info;
+    info.name = t.name;
+    info.dtype = t.dtype;
+    info.shape = t.shape;
+    // Byte range of the tensor's elements in the file (exact for contiguous tensors).
+    info.data_begin = offset + static_cast<uint64_t>(t.storage_offset) * elem;
+    info.data_end = info.data_begin + static_cast<uint64_t>(t.numel()) * elem;
+    infos_.push_back(std::move(info));
+    entries_.push_back({std::move(t), offset, bytes});
+  }
+}
+
+TensorData CheckpointFile::read(const TensorInfo& info) const {
+  const Entry& e = entry(info);
+  const PickledTensor& t = e.t;
+  if (!dtype_readable(t.dtype)) throw InputError(path_, t.name + ": " + dtype_skip_reason(t.dtype));
+  TensorData out;
+  out.shape = t.shape;
+  const int64_t n = t.numel();
+  out.values.resize(static_cast<std::size_t>(n));
+  if (n == 0) return out;
+  const std::byte* storage = map_ + e.storage_begin;
+  if (const auto st = scalar_type(t.dtype)) {
+    // LibTorch's parallel_for would start its own thread team inside each of the pipeline's workers.
+    static std::once_flag single_threaded;
+    std::call_once(single_threaded, [] { at::set_num_threads(1); });
+    try {
+      // A view of the mapped storage (never written: copy_ only reads its source), copied strided and
+      // converted straight into our buffer: no intermediate contiguous or float64 tensor.
+      const at::Tensor src = at::from_blob(const_cast<std::byte*>(storage), {t.storage_numel}, at::TensorOptions().dtype(*st))
+                                 .as_strided(t.shape, t.strides, t.storage_offset);
+      at::Tensor dst = at::from_blob(out.values.data(), t.shape, at::TensorOptions().dtype(at::kDouble));
+      dst.copy_(src);
+    } catch (const c10::Error& err) {
+      throw InputError(path_, t.name + ": " + torch_message(err));
+    }
+    if (t.dtype == DType::BOOL)
+      for (double& v : out.values) v = v != 0 ? 1.0 : 0.0;
+  } else if (t.contiguous()) {
+    widen_to_double(t.dtype, storage + static_cast<std::size_t>(t.storage_offset) * (dtype_bits(t.dtype) / 8),
+                    static_cast<std::size_t>(n), out.values.data());
+  } else {
+    throw InputError(path_, t.name + ": non-contiguous " + std::string(dtype_name(t.dtype)) + " tensors are not supported");
+  }
+  return out;
+}
+
+void CheckpointFile::release(const TensorInfo& info) const {
+  const Entry& e = entry(info);
+  if (e.storage_bytes == 0) return;
+  static const auto page = static_cast<uintptr_t>(::sysconf(_SC_PAGESIZE));
+  const auto begin = reinterpret_cast<uintptr_t>(map_ + e.storage_begin) & ~(page - 1);
+  const auto end = reinterpret_cast<uintptr_t>(map_ + e.storage_begin + e.storage_bytes);
+  ::madvise(reinterpret_cast<void*>(begin), end - begin, MADV_DONTNEED);  // advisory: failure is harmless
+}
+
+}  // namespace
+}  // namespace qspectra::io::torch
+
+// The plugin's entry points (see loader.cpp). Exceptions (InputError) propagate to the caller.
+extern "C" __attribute__((visibility("default"))) int qspectra_torch_plugin_abi() { return 1; }
+extern "C" __attribute__((visibility("default"))) void qspectra_torch_plugin_open(
+    const std::string& path, std::shared_ptr<const qspectra::io::TensorSource>& out) {
+  out = qspectra::io::torch::CheckpointFile::open(path);
+}
