@@ -29,10 +29,11 @@ std::vector<std::pair<std::string, std::string>> parse_index_json(std::string_vi
     const json& file = wm->at(tensor);
     if (!file.is_string()) throw InputError(label, tensor + ": weight_map value is not a file name string");
     std::string name = file.get<std::string>();
-    // Shards live next to the index: a path would let an index point anywhere on disk.
+    // Shards live next to the index: a path would let an index point anywhere on disk, and a NUL
+    // would make the OS open a shorter name than the one checked here.
     if (name.empty() || name == "." || name == ".." || name.find('/') != std::string::npos ||
-        name.find('\\') != std::string::npos)
-      throw InputError(label, tensor + ": shard name \"" + name + "\" is not a plain file name");
+        name.find('\\') != std::string::npos || name.find('\0') != std::string::npos)
+      throw InputError(label, tensor + ": shard name " + file.dump() + " is not a plain file name");  // escaped
     out.emplace_back(std::move(tensor), std::move(name));
   }
   return out;

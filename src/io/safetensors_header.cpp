@@ -49,17 +49,25 @@ TensorInfo parse_tensor(const std::string& name, const json& entry, const std::s
   if (!dt) throw InputError(label, name + ": unknown dtype " + dtype.dump());
   t.dtype = *dt;
 
-  // Overflow-checked element count, then bit count; int64 bound because numel() is int64.
+  // Overflow-checked element count, then bit count; int64 bound because numel() is int64. The bound
+  // is on the product of the non-zero dimensions (stricter than the reference for empty tensors), so
+  // every dimension fits int64 and no product of dimensions overflows downstream (N*M, kh*kw, ...).
   const json& shape = field(entry, "shape", label, name);
   if (!shape.is_array()) throw InputError(label, name + ": shape is not an array");
-  uint64_t numel = 1;
+  uint64_t nonzero_product = 1;
+  bool empty = false;
   for (const auto& d : shape) {
     uint64_t v = non_negative_integer(d, label, name + ": shape entry");
-    if (v != 0 && numel > uint64_t(std::numeric_limits<int64_t>::max()) / v)
-      throw InputError(label, name + ": shape " + shape.dump() + " overflows (element count too large)");
-    numel *= v;
+    if (v == 0) {
+      empty = true;
+    } else {
+      if (nonzero_product > uint64_t(std::numeric_limits<int64_t>::max()) / v)
+        throw InputError(label, name + ": shape " + shape.dump() + " overflows (element count too large)");
+      nonzero_product *= v;
+    }
     t.shape.push_back(static_cast<int64_t>(v));
   }
+  const uint64_t numel = empty ? 0 : nonzero_product;
   const uint64_t bits_per = dtype_bits(t.dtype);
   if (numel > std::numeric_limits<uint64_t>::max() / bits_per)
     throw InputError(label, name + ": shape " + shape.dump() + " overflows (byte size too large)");

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <limits>
 #include <mutex>
 
 #include "qspectra/core/error.hpp"
@@ -10,6 +11,17 @@
 
 namespace qspectra::pipeline {
 namespace {
+
+// Weights the spectrum cannot take: NaN/Inf, and finite values so large that the squared norm of the
+// layer overflows float64 (possible with --keep-f64: |w| > ~1e154). If sum w^2 overflows, at least one
+// w^2 >= DBL_MAX / n, so counting those catches every such layer.
+int64_t count_unanalysable(const std::vector<double>& values) {
+  if (values.empty()) return 0;
+  const double limit = std::sqrt(std::numeric_limits<double>::max() / static_cast<double>(values.size()));
+  int64_t n = 0;
+  for (double v : values) n += !(std::fabs(v) < limit);  // NaN compares false: counted
+  return n;
+}
 
 using Clock = std::chrono::steady_clock;
 double ms_since(Clock::time_point t0) {
@@ -65,8 +77,8 @@ LayerResult analyze_tensor(const LayerResult& result_template, TensorData tensor
                            const quant::Quantizer* quantizer,
                            const spectral::SpectrumBackend& backend, const AnalyzeOptions& options) {
   LayerResult r = result_template;
-  r.non_finite_count = quant::count_non_finite(tensor.values);
-  if (r.non_finite_count > 0) {  // never hand NaN/Inf to LAPACK: report and move on
+  r.non_finite_count = count_unanalysable(tensor.values);
+  if (r.non_finite_count > 0) {  // never hand NaN/Inf (or an overflowing norm) to LAPACK: report, move on
     r.status = kStatusNonFinite;
     r.method = "none";
     return r;
@@ -81,7 +93,7 @@ LayerResult analyze_tensor(const LayerResult& result_template, TensorData tensor
                            stats.distinct_levels};
     r.timing.quant_ms = ms_since(t0);
     // A cast can overflow (fp16 beyond 65504 -> inf): such a layer is non-finite as quantized.
-    r.non_finite_count = quant::count_non_finite(tensor.values);
+    r.non_finite_count = count_unanalysable(tensor.values);
     if (r.non_finite_count > 0) {
       r.status = kStatusNonFinite;
       r.method = "none";

@@ -1,0 +1,116 @@
+// Interrupted runs (issue 9): SIGINT/SIGTERM during the layer loop ends ww-analyze with exit 130,
+// writes no file, and leaves an existing output file untouched. Deterministic without timing: the
+// child logs one line per layer (--verbose) into a 4 KB stderr pipe that the test stops reading
+// after the first progress line, so the child blocks long before its 400 layers are done and the
+// signal always arrives during the analysis.
+#include <gtest/gtest.h>
+
+#ifndef QSPECTRA_BIN_DIR
+TEST(Interrupt, NeedsTheApps) { GTEST_SKIP() << "needs the apps (QSPECTRA_BUILD_APPS=ON)"; }
+#else
+
+#include <csignal>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "../apps/app_runner.hpp"
+#include "../io/safetensors_builder.hpp"
+#include "child_process.hpp"
+
+namespace qspectra::testing {
+namespace {
+
+namespace fs = std::filesystem;
+
+// 400 small layers (16x16 F32): a few hundred KB on disk.
+void write_many_layer_model(const fs::path& dir) {
+  std::vector<test::StEntry> entries;
+  std::mt19937 rng(7);
+  std::normal_distribution<float> normal(0.0f, 1.0f);
+  for (int i = 0; i < 400; ++i) {
+    std::vector<float> w(16 * 16);
+    for (auto& x : w) x = normal(rng);
+    char name[32];
+    std::snprintf(name, sizeof name, "layers.%03d.weight", i);
+    entries.push_back({name, "F32", {16, 16}, test::le_bytes(w)});
+  }
+  fs::create_directories(dir);
+  test::write_file(dir / "model.safetensors", test::build_safetensors(entries));
+}
+
+std::string slurp(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+struct Interrupted {
+  int exit_code;
+  std::string stderr_text;
+  std::vector<std::string> files;
+};
+
+// Run ww-analyze on a many-layer model into an out dir that already holds a ww_layers.csv, send
+// `signals` once the first progress line is out, and report what is left.
+Interrupted interrupt_run(const std::vector<int>& signals) {
+  test::TempDir tmp;
+  write_many_layer_model(tmp.path() / "model");
+  const fs::path out = tmp.path() / "out";
+  fs::create_directories(out);
+  const std::string previous = "layer_id,name\n1,previous run\n";
+  test::write_file(out / "ww_layers.csv", previous);
+
+  ChildProcess child({app_path("ww-analyze"), (tmp.path() / "model").string(), "--out-dir", out.string(),
+                      "--threads", "1", "--verbose"});
+  const bool started = child.wait_for_line("analysing [");
+  EXPECT_TRUE(started) << child.stderr_text();
+  for (int sig : signals) child.signal(sig);
+  Interrupted r{child.wait(), child.stderr_text(), {}};
+  for (const auto& f : files_under(out)) r.files.push_back(fs::path(f).filename().string());
+  EXPECT_EQ(slurp(out / "ww_layers.csv"), previous) << "an existing output was modified";
+  return r;
+}
+
+TEST(Interrupt, SigintExits130WithoutWritingFiles) {
+  const auto r = interrupt_run({SIGINT});
+  EXPECT_EQ(r.exit_code, 130) << r.stderr_text;
+  EXPECT_EQ(r.files, std::vector<std::string>{"ww_layers.csv"}) << "only the pre-existing file may remain";
+  EXPECT_NE(r.stderr_text.find("interrupted"), std::string::npos) << r.stderr_text;
+}
+
+TEST(Interrupt, SigtermExits130WithoutWritingFiles) {
+  const auto r = interrupt_run({SIGTERM});
+  EXPECT_EQ(r.exit_code, 130) << r.stderr_text;
+  EXPECT_EQ(r.files, std::vector<std::string>{"ww_layers.csv"});
+}
+
+TEST(Interrupt, SecondSignalExitsAt130Immediately) {
+  // The second signal takes the _exit path (unlinking pending temp files); either way: 130, no files.
+  const auto r = interrupt_run({SIGINT, SIGTERM});
+  EXPECT_EQ(r.exit_code, 130) << r.stderr_text;
+  EXPECT_EQ(r.files, std::vector<std::string>{"ww_layers.csv"});
+}
+
+TEST(Interrupt, UninterruptedRunReplacesTheOldFile) {
+  // Control: the same model and out dir without a signal replace ww_layers.csv with a complete one.
+  test::TempDir tmp;
+  write_many_layer_model(tmp.path() / "model");
+  const fs::path out = tmp.path() / "out";
+  fs::create_directories(out);
+  test::write_file(out / "ww_layers.csv", std::string("layer_id,name\n1,previous run\n"));
+  auto r = run_app("ww-analyze", {(tmp.path() / "model").string(), "--out-dir", out.string(), "--quiet"});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const std::string csv = slurp(out / "ww_layers.csv");
+  EXPECT_EQ(std::count(csv.begin(), csv.end(), '\n'), 401) << "header + 400 layers";
+  std::vector<std::string> names;
+  for (const auto& f : files_under(out)) names.push_back(fs::path(f).filename().string());
+  std::sort(names.begin(), names.end());
+  EXPECT_EQ(names, (std::vector<std::string>{"ww_layers.csv", "ww_summary.json"})) << "no temp file left";
+}
+
+}  // namespace
+}  // namespace qspectra::testing
+
+#endif  // QSPECTRA_BIN_DIR
