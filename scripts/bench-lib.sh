@@ -1,3 +1,4 @@
+# shellcheck shell=bash disable=SC2034
 # Shared helpers of scripts/bench-*.sh (sourced, not run). See docs/benchmarks.md.
 #
 # Environment (all optional):

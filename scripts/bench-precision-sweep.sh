@@ -12,6 +12,7 @@
 # Check: read_bytes <= 1.05 x tensor_bytes_read for every run. Also reported: wait4's block input
 # (inblock) as a second witness, wall seconds and peak RSS.
 # Report: $QSPECTRA_BENCH_DIR/out/precision-sweep/report.txt (also on stdout). Exit status 1 if a check fails.
+# shellcheck source=scripts/bench-lib.sh disable=SC2086
 source "$(dirname "$0")/bench-lib.sh"
 
 MODEL="${1:-$WORK/qwen2.5-0.5b-4l}"

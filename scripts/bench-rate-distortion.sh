@@ -18,6 +18,7 @@
 # RD_PER_METHOD=1 also times each method alone on the synthetic layer (one run each, full data) to show
 # where the time goes.
 # Report: $QSPECTRA_BENCH_DIR/out/rate-distortion/report.txt (also on stdout).
+# shellcheck source=scripts/bench-lib.sh disable=SC2086
 source "$(dirname "$0")/bench-lib.sh"
 
 if [ $# -lt 1 ]; then

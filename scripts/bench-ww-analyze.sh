@@ -12,6 +12,7 @@
 #   3. min / median per method, the svd/auto ratio, and the check peak RSS < 1.5 GB;
 #   4. the same (REPEAT runs each of auto and svd) on the Llama-7B layer (LLAMA_REPEAT to change).
 # Report: $QSPECTRA_BENCH_DIR/out/ww-analyze/report.txt (also on stdout). Exit status 1 if a check fails.
+# shellcheck source=scripts/bench-lib.sh disable=SC2086
 source "$(dirname "$0")/bench-lib.sh"
 
 QWEN="${1:-$WORK/qwen2.5-0.5b}"
@@ -44,10 +45,10 @@ run_one() {
     log "ww-analyze failed ($tag, --method $method): $(cat "$env")"
     exit 1
   fi
-  local wall rss layers app_wall read quant spec fit io threads
+  local wall rss layers read quant spec fit io threads
   wall=$(env_get "$env" wall_s)
   rss=$(env_get "$env" max_rss_kb)
-  read -r layers app_wall read quant spec fit io threads < <(jget "$dir/ww_summary.json" meta.layers_analysed meta.wall_s \
+  read -r layers read quant spec fit io threads < <(jget "$dir/ww_summary.json" meta.layers_analysed \
     meta.time_ms_summed_over_layers.read meta.time_ms_summed_over_layers.quantize \
     meta.time_ms_summed_over_layers.spectrum meta.time_ms_summed_over_layers.fit meta.proc_io.read_bytes meta.threads)
   printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$tag" "$method" "$wall" "$layers" "$rss" "$read" "$quant" "$spec" \
@@ -64,7 +65,7 @@ header() {
 
 # summarize TAG: min/median per method, ratio, RSS.
 summarize() {
-  local tag="$1" m walls rss layers med_auto= med_svd= min_auto= min_svd=
+  local tag="$1" m walls rss layers med_auto="" med_svd="" min_auto="" min_svd=""
   log ""
   log "$tag summary (warm runs; times are seconds, split = median ms summed over layers):"
   for m in auto svd; do
@@ -75,6 +76,7 @@ summarize() {
     layers=$(awk -F'\t' -v t="$tag" -v m="$m" '$1 == t && $2 == m {print $4; exit}' "$OUT/runs.tsv")
     local split=""
     for col in 6 8 9; do
+      # shellcheck disable=SC2046  # one value per line, split on purpose
       split+="$(stats $(awk -F'\t' -v t="$tag" -v m="$m" -v c=$col '$1 == t && $2 == m {print $c}' "$OUT/runs.tsv") | cut -d' ' -f2) "
     done
     read -r s_read s_spec s_fit <<<"$split"
