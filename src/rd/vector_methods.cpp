@@ -35,7 +35,10 @@ Reconstruction reconstruct_pq(int dim, int m, int bits, std::span<const double> 
     KMeansOptions ko{opt.seed + uint64_t(s), opt.kmeans_iter, opt.threads};
     const auto km = kmeans(train.empty() ? std::span<const double>(part) : std::span<const double>(train),
                            sub, int(k), ko);
-    assign_nearest(part, sub, km.centroids, labels, opt.threads);
+    if (train.empty())
+      labels = km.labels;  // trained on every vector: the labels are already those of the centroids
+    else
+      assign_nearest(part, sub, km.centroids, labels, opt.threads);
     for (int64_t v = 0; v < nvec; ++v)
       for (int j = 0; j < sub; ++j)
         r.values[size_t(v * dim + s * sub + j)] = km.centroids[size_t(labels[size_t(v)]) * sub + j];
