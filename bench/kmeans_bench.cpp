@@ -1,4 +1,4 @@
-// k-means of the rate-distortion VQ/PQ methods: Hamerly-bounded kmeans() vs the brute-force
+// k-means of the rate-distortion VQ/PQ methods: Yinyang-filtered kmeans() vs the brute-force
 // kmeans_ref(), side by side on the same data (docs/benchmarks.md). Data: a 4864x896-sized
 // heavy-ish tailed layer (Student-t, 5 dof) rounded to bf16 like stored LLM weights, cut into
 // dim-vectors as vq_dD does; 2^B centroids, 50 iterations at most, 1 thread.
@@ -51,6 +51,6 @@ void Shapes(benchmark::internal::Benchmark* b) {
 
 }  // namespace
 
-BENCHMARK(BM_KMeans<true>)->Name("kmeans/hamerly")->Apply(Shapes);
+BENCHMARK(BM_KMeans<true>)->Name("kmeans/yinyang")->Apply(Shapes);
 BENCHMARK(BM_KMeans<false>)->Name("kmeans/brute_force_ref")->Apply(Shapes);
 BENCHMARK_MAIN();

@@ -26,11 +26,11 @@ namespace {
 
 using detail::dist2;
 constexpr double kInf = std::numeric_limits<double>::infinity();
-constexpr size_t kMaxGroups = 32;
+constexpr size_t kMaxGroups = 16;
 // Below this many centroids the bound bookkeeping costs more than the full search it saves
 // (measured: bench/kmeans_bench.cpp, docs/benchmarks.md).
 constexpr int kMinCentroidsForBounds = 64;
-constexpr size_t kBoundBudgetBytes = size_t(256) << 20;  // group bounds of one k-means call
+constexpr size_t kBoundBudgetBytes = size_t(128) << 20;  // group bounds of one k-means call
 
 // Bounds are stored as float to halve their memory, rounded down so they stay lower bounds.
 inline float lower_float(double v) {

@@ -1,6 +1,6 @@
 #pragma once
 // k-means for vector quantization: k-means++ seeding, then Lloyd iterations until no label changes
-// (at most max_iter). kmeans() skips nearest-centroid searches that Hamerly's distance bounds prove
+// (at most max_iter). kmeans() skips nearest-centroid searches that Yinyang distance bounds prove
 // useless; kmeans_ref() is the plain brute-force version it is tested against (same seeding).
 // Deterministic for a given seed whatever the thread count: threads only split per-point work,
 // sums are accumulated sequentially in index order. RNG: std::mt19937_64 (a fixed sequence).
