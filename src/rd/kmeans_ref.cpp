@@ -41,17 +41,12 @@ KMeansResult lloyd_brute_force(std::span<const double> vectors, int dim, int k, 
   std::vector<double> sum(size_t(k) * dim);
   std::vector<int64_t> count(static_cast<size_t>(k));
   for (r.iterations = 0; r.iterations < opt.max_iter; ++r.iterations) {
-    assign_nearest(vectors, dim, r.centroids, labels, opt.threads);
+    assign(vectors, dim, r.centroids, labels, opt.threads);
     if (labels == prev) {
       r.converged = true;
       break;
     }
-    std::fill(sum.begin(), sum.end(), 0.0);
-    std::fill(count.begin(), count.end(), 0);
-    for (size_t i = 0; i < n; ++i) {  // sequential: the same sums for any thread count
-      ++count[size_t(labels[i])];
-      for (int j = 0; j < dim; ++j) sum[size_t(labels[i]) * dim + j] += vectors[i * dim + j];
-    }
+    cluster_sums(vectors, dim, labels, sum, count);
     for (size_t c = 0; c < size_t(k); ++c)
       if (count[c])
         for (int j = 0; j < dim; ++j) r.centroids[c * dim + j] = sum[c * dim + j] / double(count[c]);
