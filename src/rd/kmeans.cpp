@@ -46,7 +46,6 @@ struct Yinyang {
   int threads;
   std::vector<double> centroids, sum, move, half_sep;
   std::vector<double> group_move, drift;  // per group: largest move this iteration, sum of those
-  double max_move = 0;
   std::vector<double> upper, global_lower;
   std::vector<float> lower;  // n x t: group bound + the group's drift when it was stored
   std::vector<int64_t> count;
@@ -59,7 +58,7 @@ struct Yinyang {
     t = std::clamp<size_t>(k / 10, 1, kMaxGroups);
     t = std::max<size_t>(1, std::min(t, kBoundBudgetBytes / sizeof(float) / std::max<size_t>(n, 1)));
     if (t > 1) {
-      const auto g = kmeans_ref(centroids, dim, int(t), {seed ^ 0x9e3779b97f4a7c15ULL, 5, 1});
+      const auto g = kmeans(centroids, dim, int(t), {seed ^ 0x9e3779b97f4a7c15ULL, 5, 1});  // t < 64: plain Lloyd
       group_of = g.labels;
     }
     members.resize(t);
@@ -129,12 +128,7 @@ struct Yinyang {
       std::array<double, kMaxGroups> eff;
       for (size_t i = b; i < e; ++i) search(i, 0, kInf, std::span(eff).first(t), true, D);
     });
-    std::fill(sum.begin(), sum.end(), 0.0);
-    std::fill(count.begin(), count.end(), 0);
-    for (size_t i = 0; i < n; ++i) {  // sequential: the same sums for any thread count
-      ++count[size_t(labels[i])];
-      for (int j = 0; j < dim; ++j) sum[size_t(labels[i]) * dim + j] += x[i * dim + j];
-    }
+    detail::cluster_sums(x, dim, labels, sum, count);
   }
 
   // One filtered assignment pass after the centroids moved by `move`. Returns how many labels
@@ -143,7 +137,7 @@ struct Yinyang {
   size_t reassign(Dim D) {
     std::fill(group_move.begin(), group_move.end(), 0.0);
     for (size_t c = 0; c < k; ++c) group_move[size_t(group_of[c])] = std::max(group_move[size_t(group_of[c])], move[c]);
-    max_move = 0;
+    double max_move = 0;
     for (size_t g = 0; g < t; ++g) {
       drift[g] += group_move[g];
       max_move = std::max(max_move, group_move[g]);

@@ -61,6 +61,19 @@ inline double dist2(const double* a, const double* b, Dim dim) {
   return s;
 }
 
+// sum[c] and count[c] of the vectors labelled c, from scratch, accumulated in index order (the same
+// floating-point sums for any thread count).
+inline void cluster_sums(std::span<const double> x, int dim, std::span<const int32_t> labels,
+                         std::vector<double>& sum, std::vector<int64_t>& count) {
+  std::fill(sum.begin(), sum.end(), 0.0);
+  std::fill(count.begin(), count.end(), 0);
+  for (size_t i = 0; i < labels.size(); ++i) {
+    const auto c = size_t(labels[i]);
+    ++count[c];
+    for (int j = 0; j < dim; ++j) sum[c * dim + j] += x[i * dim + j];
+  }
+}
+
 using AssignFn = void (*)(std::span<const double>, int, std::span<const double>, std::span<int32_t>, int);
 
 // Lloyd iterations with a full nearest-centroid search (`assign`) for every point: kmeans_ref, and

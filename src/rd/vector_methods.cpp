@@ -17,6 +17,7 @@ Reconstruction reconstruct_pq(int dim, int m, int bits, std::span<const double> 
   const int64_t k = int64_t(1) << bits;
   std::vector<int64_t> train_idx;  // vectors used for training (all unless sampled)
   if (opt.sample > 0) train_idx = sample_indices(nvec, std::max<int64_t>(1, opt.sample / dim), opt.seed);
+  if (int64_t(train_idx.size()) == nvec) train_idx.clear();  // a sample of everything: train on all, no copy
   const int64_t ntrain = train_idx.empty() ? nvec : int64_t(train_idx.size());
   if (k > ntrain) {
     r.skip_reason = fmt::format("a codebook of 2^{} entries needs at least {} training vectors, have {}",
