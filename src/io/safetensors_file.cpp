@@ -1,13 +1,7 @@
 // SafetensorsFile: a read-only private mapping; the header is parsed once, data pages are touched
 // only when a tensor is read, and can be dropped again with release().
-#include <fcntl.h>
-#include <sys/mman.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <algorithm>
-#include <cerrno>
-#include <cstring>
 
 #include "qspectra/core/error.hpp"
 #include "qspectra/io/safetensors.hpp"
@@ -15,31 +9,11 @@
 namespace qspectra::io {
 
 std::shared_ptr<SafetensorsFile> SafetensorsFile::open(const std::string& path) {
-  std::shared_ptr<SafetensorsFile> f(new SafetensorsFile());  // owns the mapping even if parsing throws
+  std::shared_ptr<SafetensorsFile> f(new SafetensorsFile());
   f->path_ = path;
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) throw InputError(path, std::string("cannot open: ") + std::strerror(errno));
-  struct stat st {};
-  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-    ::close(fd);
-    throw InputError(path, "not a regular file");
-  }
-  f->size_ = static_cast<uint64_t>(st.st_size);
-  if (f->size_ > 0) {  // mmap of length 0 is invalid; an empty file fails in parse_safetensors
-    void* p = ::mmap(nullptr, f->size_, PROT_READ, MAP_PRIVATE, fd, 0);
-    const int err = errno;
-    ::close(fd);
-    if (p == MAP_FAILED) throw InputError(path, std::string("cannot map: ") + std::strerror(err));
-    f->map_ = static_cast<const std::byte*>(p);
-  } else {
-    ::close(fd);
-  }
-  f->header_ = parse_safetensors({f->map_, f->size_}, path);
+  f->file_ = MappedFile(path);  // an empty file fails in parse_safetensors
+  f->header_ = parse_safetensors(f->file_.bytes(), path);
   return f;
-}
-
-SafetensorsFile::~SafetensorsFile() {
-  if (map_) ::munmap(const_cast<std::byte*>(map_), size_);
 }
 
 const TensorInfo* SafetensorsFile::find(const std::string& name) const {
@@ -51,11 +25,11 @@ const TensorInfo* SafetensorsFile::find(const std::string& name) const {
 std::span<const std::byte> SafetensorsFile::raw(const TensorInfo& t) const {
   // Offsets were validated at open, but `t` may come from elsewhere: never trust it past the mapping.
   const uint64_t data_start = 8 + header_.header_len;
-  const uint64_t data_len = size_ - data_start;
+  const uint64_t data_len = file_.size() - data_start;
   if (t.data_begin > t.data_end || t.data_end > data_len)
     throw InputError(path_, t.name + ": data_offsets [" + std::to_string(t.data_begin) + ", " +
                                 std::to_string(t.data_end) + "] lie outside the data section");
-  return {map_ + data_start + t.data_begin, static_cast<std::size_t>(t.data_end - t.data_begin)};
+  return {file_.data() + data_start + t.data_begin, static_cast<std::size_t>(t.data_end - t.data_begin)};
 }
 
 TensorData SafetensorsFile::read(const TensorInfo& t) const {
@@ -71,14 +45,6 @@ TensorData SafetensorsFile::read(const TensorInfo& t) const {
   return out;
 }
 
-void SafetensorsFile::release(const TensorInfo& t) const {
-  auto bytes = raw(t);
-  if (bytes.empty()) return;
-  // madvise needs a page-aligned start; the pages shared with neighbours are simply re-read if needed.
-  static const auto page = static_cast<uintptr_t>(::sysconf(_SC_PAGESIZE));
-  const auto begin = reinterpret_cast<uintptr_t>(bytes.data()) & ~(page - 1);
-  const auto end = reinterpret_cast<uintptr_t>(bytes.data() + bytes.size());
-  ::madvise(reinterpret_cast<void*>(begin), end - begin, MADV_DONTNEED);  // advisory: failure is harmless
-}
+void SafetensorsFile::release(const TensorInfo& t) const { MappedFile::release(raw(t)); }
 
 }  // namespace qspectra::io

@@ -11,6 +11,7 @@
 
 #include "qspectra/core/tensor.hpp"
 #include "qspectra/io/dtype.hpp"
+#include "qspectra/io/mapped_file.hpp"
 
 namespace qspectra::io {
 
@@ -42,12 +43,11 @@ SafetensorsHeader parse_safetensors(std::span<const std::byte> file, const std::
 class SafetensorsFile {
 public:
   static std::shared_ptr<SafetensorsFile> open(const std::string& path);
-  ~SafetensorsFile();
   SafetensorsFile(const SafetensorsFile&) = delete;
   SafetensorsFile& operator=(const SafetensorsFile&) = delete;
 
   const std::string& path() const { return path_; }
-  uint64_t file_size() const { return size_; }
+  uint64_t file_size() const { return file_.size(); }
   const SafetensorsHeader& header() const { return header_; }
   const TensorInfo* find(const std::string& name) const;  // nullptr if absent
   // Raw little-endian bytes of a tensor (inside the mapping).
@@ -60,8 +60,7 @@ public:
 private:
   SafetensorsFile() = default;
   std::string path_;
-  const std::byte* map_ = nullptr;
-  uint64_t size_ = 0;
+  MappedFile file_;
   SafetensorsHeader header_;
 };
 

@@ -1,7 +1,8 @@
 // The LibTorch plugin libqspectra_io_torch.so (QSPECTRA_WITH_TORCH build), dlopen'ed by loader.cpp the
 // first time a PyTorch file is opened, so that binaries that never read one neither load LibTorch (and
 // its ~280 shared libraries: ~1 s and ~160 MB RSS at start-up) nor depend on it being installed.
-// It holds its own copies of state_dict_pickle.cpp and io/dtype.cpp and exports one C entry point.
+// It holds its own copies of state_dict_pickle.cpp, io/dtype.cpp and io/mapped_file.cpp and exports one
+// C entry point.
 //
 // The zip archive is opened with
 // caffe2::serialize::PyTorchStreamReader over a read-only mapping of the file, data.pkl goes through our
@@ -9,13 +10,7 @@
 // is a LibTorch view (dtype, shape, strides, storage offset) of its storage record inside the mapping,
 // copied once, strided and converted, into the float64 TensorData. Nothing is read until a tensor is
 // asked for, and release() drops its pages again: memory stays at one tensor (plus page cache).
-#include <fcntl.h>
-#include <sys/mman.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <algorithm>
-#include <cerrno>
 #include <cstring>
 #include <map>
 #include <mutex>
@@ -29,6 +24,7 @@
 #include <caffe2/serialize/read_adapter_interface.h>
 
 #include "qspectra/core/error.hpp"
+#include "qspectra/io/mapped_file.hpp"
 #include "qspectra/io/torch_checkpoint.hpp"
 
 namespace qspectra::io::torch {
@@ -159,14 +155,11 @@ struct Entry {
 class CheckpointFile final : public TensorSource {
 public:
   static std::shared_ptr<const CheckpointFile> open(const std::string& path);
-  ~CheckpointFile() override {
-    if (map_) ::munmap(const_cast<std::byte*>(map_), size_);
-  }
   CheckpointFile(const CheckpointFile&) = delete;
   CheckpointFile& operator=(const CheckpointFile&) = delete;
 
   const std::string& path() const override { return path_; }
-  uint64_t file_size() const override { return size_; }
+  uint64_t file_size() const override { return file_.size(); }
   const std::vector<TensorInfo>& tensors() const override { return infos_; }
   TensorData read(const TensorInfo& t) const override;
   void release(const TensorInfo& t) const override;
@@ -182,8 +175,7 @@ private:
   void load(std::span<const std::byte> file);
 
   std::string path_;
-  const std::byte* map_ = nullptr;
-  uint64_t size_ = 0;
+  MappedFile file_;
   std::vector<TensorInfo> infos_;  // sorted by name
   std::vector<Entry> entries_;     // parallel to infos_
 };
@@ -191,24 +183,9 @@ private:
 std::shared_ptr<const CheckpointFile> CheckpointFile::open(const std::string& path) {
   std::shared_ptr<CheckpointFile> f(new CheckpointFile());  // owns the mapping even if parsing throws
   f->path_ = path;
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) throw InputError(path, std::string("cannot open: ") + std::strerror(errno));
-  struct stat st {};
-  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-    ::close(fd);
-    throw InputError(path, "not a regular file");
-  }
-  f->size_ = static_cast<uint64_t>(st.st_size);
-  if (f->size_ == 0) {
-    ::close(fd);
-    throw InputError(path, "empty file (not a PyTorch checkpoint)");
-  }
-  void* p = ::mmap(nullptr, f->size_, PROT_READ, MAP_PRIVATE, fd, 0);
-  const int err = errno;
-  ::close(fd);
-  if (p == MAP_FAILED) throw InputError(path, std::string("cannot map: ") + std::strerror(err));
-  f->map_ = static_cast<const std::byte*>(p);
-  f->load({f->map_, f->size_});
+  f->file_ = MappedFile(path);
+  if (f->file_.size() == 0) throw InputError(path, "empty file (not a PyTorch checkpoint)");
+  f->load(f->file_.bytes());
   return f;
 }
 
@@ -281,7 +258,7 @@ TensorData CheckpointFile::read(const TensorInfo& info) const {
   const int64_t n = t.numel();
   out.values.resize(static_cast<std::size_t>(n));
   if (n == 0) return out;
-  const std::byte* storage = map_ + e.storage_begin;
+  const std::byte* storage = file_.data() + e.storage_begin;
   if (const auto st = scalar_type(t.dtype)) {
     // LibTorch's parallel_for would start its own thread team inside each of the pipeline's workers.
     static std::once_flag single_threaded;
@@ -309,11 +286,7 @@ TensorData CheckpointFile::read(const TensorInfo& info) const {
 
 void CheckpointFile::release(const TensorInfo& info) const {
   const Entry& e = entry(info);
-  if (e.storage_bytes == 0) return;
-  static const auto page = static_cast<uintptr_t>(::sysconf(_SC_PAGESIZE));
-  const auto begin = reinterpret_cast<uintptr_t>(map_ + e.storage_begin) & ~(page - 1);
-  const auto end = reinterpret_cast<uintptr_t>(map_ + e.storage_begin + e.storage_bytes);
-  ::madvise(reinterpret_cast<void*>(begin), end - begin, MADV_DONTNEED);  // advisory: failure is harmless
+  MappedFile::release({file_.data() + e.storage_begin, static_cast<std::size_t>(e.storage_bytes)});
 }
 
 }  // namespace

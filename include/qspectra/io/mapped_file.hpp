@@ -1,0 +1,36 @@
+#pragma once
+// A whole file mapped read-only (private mapping), shared by the safetensors reader and the PyTorch
+// checkpoint plugin: pages are read only when touched and can be dropped again with release().
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <string>
+
+namespace qspectra::io {
+
+class MappedFile {
+public:
+  MappedFile() = default;
+  // InputError(path, ...) when the file cannot be opened, is not a regular file or cannot be mapped.
+  // An empty file maps nothing: data() is nullptr, size() 0.
+  explicit MappedFile(const std::string& path);
+  ~MappedFile();
+  MappedFile(MappedFile&& o) noexcept;
+  MappedFile& operator=(MappedFile&& o) noexcept;
+  MappedFile(const MappedFile&) = delete;
+  MappedFile& operator=(const MappedFile&) = delete;
+
+  const std::byte* data() const { return data_; }
+  uint64_t size() const { return size_; }
+  std::span<const std::byte> bytes() const { return {data_, static_cast<std::size_t>(size_)}; }
+
+  // Tells the kernel the pages of `range` (inside a mapping) are no longer needed, to keep RSS low
+  // when streaming tensors. Advisory: pages shared with neighbours are simply re-read if needed.
+  static void release(std::span<const std::byte> range);
+
+private:
+  const std::byte* data_ = nullptr;
+  uint64_t size_ = 0;
+};
+
+}  // namespace qspectra::io
