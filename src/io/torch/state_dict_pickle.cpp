@@ -189,9 +189,10 @@ private:
     objs_.push_back(std::move(o));
     return static_cast<uint32_t>(objs_.size() - 1);
   }
-  uint32_t make_kind(Kind k) {
+  uint32_t make_kind(Kind k, std::vector<uint32_t> items = {}) {
     Obj o;
     o.kind = k;
+    o.items = std::move(items);
     return make(std::move(o));
   }
   uint32_t make_int(int64_t v, Kind k = Kind::Int) {
@@ -472,34 +473,18 @@ private:
         case 'C': push(make_str(bytes(le(1)), Kind::Bytes)); break;   // SHORT_BINBYTES
         case 'B': push(make_str(bytes(le(4)), Kind::Bytes)); break;   // BINBYTES
         case 0x8e: push(make_str(bytes(le(8)), Kind::Bytes)); break;  // BINBYTES8
-        case 't': {  // TUPLE
-          Obj o;
-          o.kind = Kind::Tuple;
-          o.items = pop_mark();
-          push(make(std::move(o)));
+        case 't': push(make_kind(Kind::Tuple, pop_mark())); break;  // TUPLE
+        case 0x85: case 0x86: case 0x87: {                          // TUPLE1..3
+          std::vector<uint32_t> items(op - 0x84);
+          for (auto it = items.rbegin(); it != items.rend(); ++it) *it = pop();
+          push(make_kind(Kind::Tuple, std::move(items)));
           break;
         }
-        case 0x85: case 0x86: case 0x87: {  // TUPLE1..3
-          Obj o;
-          o.kind = Kind::Tuple;
-          o.items.resize(op - 0x84);
-          for (auto it = o.items.rbegin(); it != o.items.rend(); ++it) *it = pop();
-          push(make(std::move(o)));
-          break;
-        }
-        case 'l': {  // LIST
-          Obj o;
-          o.kind = Kind::List;
-          o.items = pop_mark();
-          push(make(std::move(o)));
-          break;
-        }
-        case 'd': {  // DICT
-          Obj o;
-          o.kind = Kind::Dict;
-          o.items = pop_mark();
-          if (o.items.size() % 2) fail("DICT with an odd number of items");
-          push(make(std::move(o)));
+        case 'l': push(make_kind(Kind::List, pop_mark())); break;  // LIST
+        case 'd': {                                                // DICT
+          auto items = pop_mark();
+          if (items.size() % 2) fail("DICT with an odd number of items");
+          push(make_kind(Kind::Dict, std::move(items)));
           break;
         }
         case 'a': {  // APPEND
