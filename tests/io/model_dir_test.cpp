@@ -5,12 +5,14 @@
 #include <algorithm>
 
 #include "qspectra/core/error.hpp"
+#include "expect_open_error.hpp"
 #include "safetensors_builder.hpp"
 
 namespace qspectra::io {
 namespace {
 
 using test::build_safetensors;
+using test::expect_open_error;
 using test::TempDir;
 using test::write_file;
 using test::zeros_f32;
@@ -26,15 +28,6 @@ std::vector<std::string> names(const ModelDir& m) {
 
 bool has_note(const ModelDir& m, const std::string& part) {
   return std::any_of(m.notes().begin(), m.notes().end(), [&](const std::string& n) { return n.find(part) != std::string::npos; });
-}
-
-void expect_open_error(const std::string& path, const std::string& part) {
-  try {
-    ModelDir::open(path);
-    ADD_FAILURE() << "no error; expected " << part;
-  } catch (const InputError& e) {
-    EXPECT_NE(std::string(e.what()).find(part), std::string::npos) << e.what();
-  }
 }
 
 TEST(ModelDir, SingleModelFileFixture) {

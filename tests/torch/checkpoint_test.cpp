@@ -18,6 +18,7 @@
 #include "../apps/app_runner.hpp"
 #endif
 #include "../common/reference_csv.hpp"
+#include "../io/expect_open_error.hpp"
 #include "../io/safetensors_builder.hpp"
 #include "qspectra/core/error.hpp"
 #include "qspectra/io/model_dir.hpp"
@@ -31,6 +32,7 @@ namespace {
 
 namespace fs = std::filesystem;
 using test::TempDir;
+using test::expect_open_error;
 
 const std::string kData = std::string(QSPECTRA_TEST_DATA_DIR) + "/torch";
 
@@ -57,15 +59,6 @@ void save(const fs::path& p, const std::vector<std::pair<std::string, at::Tensor
   c10::Dict<std::string, at::Tensor> d;
   for (const auto& [k, v] : tensors) d.insert(k, v);
   write_bytes(p, ::torch::jit::pickle_save(d));
-}
-
-void expect_open_error(const std::string& path, const std::string& part) {
-  try {
-    ModelDir::open(path);
-    ADD_FAILURE() << "no error; expected " << part;
-  } catch (const InputError& e) {
-    EXPECT_NE(std::string(e.what()).find(part), std::string::npos) << e.what();
-  }
 }
 
 std::vector<std::string> names(const ModelDir& m) {
