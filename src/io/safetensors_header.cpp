@@ -140,6 +140,17 @@ SafetensorsHeader parse_safetensors(std::span<const std::byte> file, const std::
   SafetensorsHeader h;
   h.header_len = load_u64_le(file.data());
   const uint64_t avail = file.size() - 8;
+  // A safetensors file starts with a small length and then '{'. Anything else (config.json, a
+  // tokenizer, a text file passed as the model) is named as such, not as an absurd header length.
+  if ((h.header_len > kMaxHeaderLen || h.header_len > avail) && (avail == 0 || static_cast<char>(file[8]) != '{')) {
+    std::string start;
+    for (std::size_t i = 0; i < std::min<std::size_t>(file.size(), 12); ++i) {
+      const auto c = static_cast<unsigned char>(file[i]);
+      start += c >= 0x20 && c < 0x7f ? static_cast<char>(c) : '.';
+    }
+    throw InputError(label, "not a safetensors file (it starts with \"" + start +
+                                "\", not an 8-byte header length and a JSON header)");
+  }
   if (h.header_len < 2) throw InputError(label, "header length " + std::to_string(h.header_len) + " is below 2");
   if (h.header_len > kMaxHeaderLen)
     throw InputError(label, "header length " + std::to_string(h.header_len) + " exceeds the limit of 100000000 bytes");

@@ -81,7 +81,7 @@ std::size_t Selection::num_selected() const {
 }
 
 Selection select_layers(const io::ModelDir& model, const SelectorOptions& options) {
-  const auto include = compile(options.include_regex, "--include");
+  const auto include = compile(options.include_regex, "--layers");
   const auto exclude = compile(options.exclude_regex, "--exclude");
   Selection sel;
   int64_t next_id = 1;          // WW's dict numbering: every candidate key takes an id, analysed or not
@@ -109,7 +109,7 @@ Selection select_layers(const io::ModelDir& model, const SelectorOptions& option
     set_dims(l, t.shape);
     l.category = categorize(l.name, l.type == LayerType::Conv2d);
 
-    if (include && !std::regex_search(l.name, *include)) l.skip_reason = "not matched by --include '" + options.include_regex + "'";
+    if (include && !std::regex_search(l.name, *include)) l.skip_reason = "not matched by --layers '" + options.include_regex + "'";
     else if (exclude && std::regex_search(l.name, *exclude)) l.skip_reason = "matched by --exclude '" + options.exclude_regex + "'";
     else if (l.type == LayerType::Unknown) l.skip_reason = unknown_reason(t.shape);
     else if (!io::dtype_readable(t.dtype)) l.skip_reason = io::dtype_skip_reason(t.dtype);

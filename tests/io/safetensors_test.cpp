@@ -1,6 +1,8 @@
 // parse_safetensors validation rules, one hand-made malformed image each, and SafetensorsFile.
 #include "qspectra/io/safetensors.hpp"
 
+#include <cstring>
+
 #include <gtest/gtest.h>
 
 #include "qspectra/core/error.hpp"
@@ -83,6 +85,16 @@ TEST(ParseSafetensors, HeaderLengthRules) {
   expect_error(raw_safetensors("{}", {}, 100'000'001), {"exceeds the limit"});
   expect_error(raw_safetensors("{}", {}, 11), {"header length 11 runs past the end of the file"});
   expect_error(raw_safetensors("{}", {}, UINT64_MAX), {"exceeds the limit"});
+}
+
+TEST(ParseSafetensors, AFileThatIsNotSafetensorsIsNamedAsSuch) {
+  // config.json passed as the model: its first 8 bytes read as a length of ~7e18.
+  const std::string config = "{\n  \"architectures\": [\"LlamaForCausalLM\"],\n  \"hidden_size\": 64\n}\n";
+  std::vector<std::byte> bytes(config.size());
+  std::memcpy(bytes.data(), config.data(), config.size());
+  expect_error(bytes, {"not a safetensors file", "starts with \"{.  \"archite\""});
+  std::vector<std::byte> eight(8, std::byte{0xff});  // nothing after the length
+  expect_error(eight, {"not a safetensors file"});
 }
 
 TEST(ParseSafetensors, BadJson) {

@@ -162,13 +162,19 @@ TEST(Selector, RegexIncludeExclude) {
   o.exclude_regex = "^layers\\.1\\.";
   auto sel = select_layers(t.model, o);
   EXPECT_TRUE(layer(sel, "layers.0.q_proj").selected);
-  EXPECT_EQ(layer(sel, "layers.0.k_proj").skip_reason, "not matched by --include 'q_proj'");
+  EXPECT_EQ(layer(sel, "layers.0.k_proj").skip_reason, "not matched by --layers 'q_proj'");
   EXPECT_EQ(layer(sel, "layers.1.q_proj").skip_reason, "matched by --exclude '^layers\\.1\\.'");
   EXPECT_EQ(layer(sel, "layers.1.q_proj").layer_id, 3);  // filtering never renumbers
 
   o = {};
   o.include_regex = "([";
   EXPECT_THROW(select_layers(t.model, o), UsageError);
+  try {  // the message names the option the user typed
+    select_layers(t.model, o);
+  } catch (const UsageError& e) {
+    EXPECT_NE(std::string(e.what()).find("--layers"), std::string::npos) << e.what();
+    EXPECT_EQ(std::string(e.what()).find("--include"), std::string::npos) << e.what();
+  }
   o = {};
   o.exclude_regex = "*";
   EXPECT_THROW(select_layers(t.model, o), UsageError);

@@ -18,8 +18,8 @@ struct SelectorOptions {
   int64_t max_N = 50000;         // skip if N > max_N
   bool all_matrices = false;     // any 2-D/4-D tensor, not only *.weight keys
   bool include_oversized = false;// ignore max_N / max_evals (e.g. to analyse large embeddings)
-  std::string include_regex;     // ECMAScript regex searched in the layer name; empty = all
-  std::string exclude_regex;     // empty = none
+  std::string include_regex;     // --layers: ECMAScript regex searched in the layer name; empty = all
+  std::string exclude_regex;     // --exclude; empty = none
 };
 
 struct LayerInfo {
