@@ -1,4 +1,4 @@
-// ModelDir: which files of a directory are the model (METRICS.md §1 plus the layouts), and the
+// ModelDir: which files of a directory are the model (METRICS.md §1 plus sharded, adapter and PyTorch layouts), and the
 // tensors they hold in reference order.
 #include "qspectra/io/model_dir.hpp"
 

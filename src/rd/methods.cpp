@@ -13,7 +13,7 @@
 namespace qspectra::rd {
 namespace {
 
-enum class Kind { Spec, SeedSym, Lloyd, PQ };
+enum class Kind { Spec, OddLevelsSym, Lloyd, PQ };
 
 struct MethodDef {
   RdMethod info;
@@ -48,7 +48,7 @@ const std::vector<MethodDef>& defaults() {
     std::vector<MethodDef> d = {
         spec_method("uniform_asym", 1, 16, "asym:{}", true, "min/max affine per tensor (asym:B)"),
         spec_method("uniform_sym", 1, 16, "usym:{}", true, "symmetric mid-rise, 2^B levels (usym:B)"),
-        {{"seed_sym", 2, 16, "notebook's quantize_uniform_symmetric: 2^B+1 levels"}, Kind::SeedSym, "", true},
+        {{"seed_sym", 2, 16, "notebook's quantize_uniform_symmetric: 2^B+1 levels"}, Kind::OddLevelsSym, "", true},
         spec_method("clip_3sigma", 2, 16, "clip:{}:3s", true, "symmetric, clipped at 3 sigma (clip:B:3s)"),
         spec_method("group_128", 2, 16, "sym:{}:g128", false, "symmetric per group of 128 (sym:B:g128)"),
         spec_method("group_32", 2, 16, "sym:{}:g32", false, "symmetric per group of 32 (sym:B:g32)"),
@@ -140,7 +140,7 @@ RdPoint run_rd_method(std::string_view method, int bits, std::span<const double>
       rec = detail::reconstruct_spec(fmt::format(fmt::runtime(def->spec_format), bits), bits,
                                      def->per_tensor, w, shape);
       break;
-    case Kind::SeedSym: rec = detail::reconstruct_seed_sym(bits, w); break;
+    case Kind::OddLevelsSym: rec = detail::reconstruct_odd_levels_sym(bits, w); break;
     case Kind::Lloyd: rec = detail::reconstruct_lloyd(bits, w, opt); break;
     case Kind::PQ: rec = detail::reconstruct_pq(def->dim, def->m, bits, w, opt); break;
   }

@@ -21,7 +21,7 @@ struct Reconstruction {
 Reconstruction reconstruct_spec(const std::string& spec, int bits, bool per_tensor,
                                 std::span<const double> w, const std::vector<int64_t>& shape);
 // The notebook's quantize_uniform_symmetric (2^B+1 levels), float32 as it.
-Reconstruction reconstruct_seed_sym(int bits, std::span<const double> w);
+Reconstruction reconstruct_odd_levels_sym(int bits, std::span<const double> w);
 // Lloyd-Max levels trained on (a sample of) w, applied to all of w.
 Reconstruction reconstruct_lloyd(int bits, std::span<const double> w, const RdOptions& opt);
 // Product quantization of consecutive dim-vectors split into m sub-vectors (m = 1: plain VQ).

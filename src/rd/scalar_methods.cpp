@@ -20,7 +20,7 @@ Reconstruction reconstruct_spec(const std::string& spec, int bits, bool per_tens
   return r;
 }
 
-Reconstruction reconstruct_seed_sym(int bits, std::span<const double> w) {
+Reconstruction reconstruct_odd_levels_sym(int bits, std::span<const double> w) {
   // flat.astype(float32); scale = 2*max_abs/(2^B-1) (a Python float, applied in float32);
   // q = np.round(flat/scale)*scale: no clipping, so |k| reaches 2^(B-1) and there are 2^B+1 levels.
   float absmax = 0;
