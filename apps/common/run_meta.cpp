@@ -46,24 +46,44 @@ nlohmann::ordered_json not_analysed_json(const pipeline::AnalysisResult& r) {
   return arr;
 }
 
-nlohmann::ordered_json run_meta_json(const std::string& tool, const CommonCli& c, const io::ModelDir& model,
-                                     const pipeline::AnalysisResult& r, bool hash_inputs) {
+nlohmann::ordered_json run_meta_base(const std::string& tool, const CommonCli& c, const io::ModelDir& model,
+                                     bool hash_inputs) {
   return {{"tool", tool},
           {"version", QSPECTRA_VERSION},
           {"model_dir", model.path()},
           {"layout", std::string(io::layout_name(model.layout()))},
           {"options", options_json(c)},
-          {"files", input_files_json(model, hash_inputs)},
-          {"backend", r.backend},
-          {"threads", r.threads},
-          {"wall_s", r.wall_s},
-          {"time_ms_summed_over_layers",
-           {{"read", r.timing_sum.read_ms}, {"quantize", r.timing_sum.quant_ms},
-            {"spectrum", r.timing_sum.spectrum_ms}, {"fit", r.timing_sum.fit_ms}}},
-          {"layers_analysed", r.layers.size()},
-          {"proc_io", proc_io_json()},
-          {"notes", r.notes},
-          {"not_analysed", not_analysed_json(r)}};
+          {"files", input_files_json(model, hash_inputs)}};
+}
+
+nlohmann::ordered_json run_meta_json(const std::string& tool, const CommonCli& c, const io::ModelDir& model,
+                                     const pipeline::AnalysisResult& r, bool hash_inputs) {
+  auto j = run_meta_base(tool, c, model, hash_inputs);
+  j["backend"] = r.backend;
+  j["threads"] = r.threads;
+  j["wall_s"] = r.wall_s;
+  j["time_ms_summed_over_layers"] = {{"read", r.timing_sum.read_ms}, {"quantize", r.timing_sum.quant_ms},
+                                     {"spectrum", r.timing_sum.spectrum_ms}, {"fit", r.timing_sum.fit_ms}};
+  j["layers_analysed"] = r.layers.size();
+  j["proc_io"] = proc_io_json();
+  j["notes"] = r.notes;
+  j["warnings"] = r.warnings;
+  j["not_analysed"] = not_analysed_json(r);
+  return j;
+}
+
+nlohmann::ordered_json compare_meta_json(const CommonCli& finetuned_cli, const pipeline::AnalysisResult& finetuned,
+                                         const CommonCli& baseline_cli, const pipeline::AnalysisResult& baseline) {
+  auto side = [](const CommonCli& c, const pipeline::AnalysisResult& r) {
+    return nlohmann::ordered_json{{"model_dir", c.model_dir}, {"options", options_json(c)},
+                                  {"backend", r.backend}, {"layers_analysed", r.layers.size()}};
+  };
+  return {{"tool", "ww-analyze"},
+          {"version", QSPECTRA_VERSION},
+          {"baseline", side(baseline_cli, baseline)},
+          {"finetuned", side(finetuned_cli, finetuned)},
+          {"note", "compares two analyses (summary means, and layers joined by name); not WW's base_model "
+                   "(W - W_base, --delta-from)"}};
 }
 
 }  // namespace qspectra::app

@@ -19,8 +19,16 @@ nlohmann::ordered_json proc_io_json();
 nlohmann::ordered_json options_json(const CommonCli& c);
 // Skipped candidates with their reasons, and keys that are not layers at all.
 nlohmann::ordered_json not_analysed_json(const pipeline::AnalysisResult& r);
-// tool, version, model_dir, options, files, backend, threads, wall_s, time split, notes.
+// What every app's meta starts with: tool, version, model_dir, layout, options, files; each app adds
+// what its run did (backend, threads, wall_s, ...).
+nlohmann::ordered_json run_meta_base(const std::string& tool, const CommonCli& c, const io::ModelDir& model,
+                                     bool hash_inputs);
+// run_meta_base + backend, threads, wall_s, time split, layers, I/O, notes, warnings, not_analysed.
 nlohmann::ordered_json run_meta_json(const std::string& tool, const CommonCli& c, const io::ModelDir& model,
                                      const pipeline::AnalysisResult& r, bool hash_inputs);
+// ww_compare.json's meta: each side's model_dir, options, backend and layer count, and what the
+// comparison is (and is not).
+nlohmann::ordered_json compare_meta_json(const CommonCli& finetuned_cli, const pipeline::AnalysisResult& finetuned,
+                                         const CommonCli& baseline_cli, const pipeline::AnalysisResult& baseline);
 
 }  // namespace qspectra::app

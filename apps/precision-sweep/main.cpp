@@ -76,6 +76,7 @@ int main(int argc, char** argv) {
     auto r = pipeline::run_sweep(model, c.analyze, all, std::ref(progress), &app::cancel_flag());
     progress.finish();
     for (const auto& note : r.notes) spdlog::info("{}", note);
+    for (const auto& warning : r.warnings) spdlog::warn("{}", warning);
 
     std::size_t base_index = 0;
     if (!baseline.empty()) {
@@ -85,19 +86,16 @@ int main(int argc, char** argv) {
       base_index = static_cast<std::size_t>(it - r.variants.begin());
     }
     auto comparison = report::sweep_comparison_json(r, base_index);
-    comparison["meta"] = {{"tool", "precision-sweep"},
-                          {"version", QSPECTRA_VERSION},
-                          {"model_dir", model.path()},
-                          {"options", app::options_json(c)},
-                          {"variants", r.variants},
-                          {"files", app::input_files_json(model, false)},
-                          {"backend", r.backend},
-                          {"threads", r.threads},
-                          {"wall_s", r.wall_s},
-                          {"tensor_bytes_read", r.bytes_read},
-                          {"proc_io", app::proc_io_json()},
-                          {"layers", r.layers.size()},
-                          {"notes", r.notes}};
+    auto& meta = comparison["meta"] = app::run_meta_base("precision-sweep", c, model, false);
+    meta["variants"] = r.variants;
+    meta["backend"] = r.backend;
+    meta["threads"] = r.threads;
+    meta["wall_s"] = r.wall_s;
+    meta["tensor_bytes_read"] = r.bytes_read;
+    meta["proc_io"] = app::proc_io_json();
+    meta["layers"] = r.layers.size();
+    meta["notes"] = r.notes;
+    meta["warnings"] = r.warnings;
     if (app::cancel_flag().load()) throw pipeline::Cancelled();
     report::write_files_atomic({
         {out_dir + "/sweep_long.csv", report::to_csv(report::sweep_long_table(r, c.analyze.metrics.mp_fit))},

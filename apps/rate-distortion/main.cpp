@@ -103,19 +103,15 @@ Example:
     progress.finish();
 
     auto summary = report::rd_summary_json(r);
-    summary["meta"] = {{"tool", "rate-distortion"},
-                       {"version", QSPECTRA_VERSION},
-                       {"model_dir", model.path()},
-                       {"options", app::options_json(c)},
-                       {"methods", ro.methods.empty() ? rd::rd_method_names() : ro.methods},
-                       {"bits", ro.bits},
-                       {"targets", ro.targets},
-                       {"sample", ro.rd.sample},
-                       {"seed", ro.rd.seed},
-                       {"files", app::input_files_json(model, false)},
-                       {"threads", r.threads},
-                       {"wall_s", r.wall_s},
-                       {"notes", r.notes}};
+    auto& meta = summary["meta"] = app::run_meta_base("rate-distortion", c, model, false);
+    meta["methods"] = ro.methods.empty() ? rd::rd_method_names() : ro.methods;
+    meta["bits"] = ro.bits;
+    meta["targets"] = ro.targets;
+    meta["sample"] = ro.rd.sample;
+    meta["seed"] = ro.rd.seed;
+    meta["threads"] = r.threads;
+    meta["wall_s"] = r.wall_s;
+    meta["notes"] = r.notes;
     if (app::cancel_flag().load()) throw pipeline::Cancelled();
     const auto gap = report::rd_gap_summary_table(r);
     report::write_files_atomic({

@@ -9,6 +9,7 @@
 #include "app_main.hpp"
 #include "qspectra/io/model_dir.hpp"
 #include "qspectra/pipeline/analyze.hpp"
+#include "qspectra/pipeline/compare.hpp"
 #include "qspectra/report/atomic_file.hpp"
 #include "qspectra/report/compare.hpp"
 #include "qspectra/report/csv.hpp"
@@ -36,11 +37,13 @@ WeightWatcher 0.7.5.5's analyze():
   alpha_hill         Alpha-Hill estimate on the top k = floor(k_frac*n) eigenvalues; alpha_mid: the median-xmin MLE
   entropy, matrix_rank, rank_loss, weak_rank_loss, sv_max, sv_min, lambda_max  as WW defines them
 
-Outputs (in --out-dir): ww_layers.csv (one row per layer, WW's column names, 'name' is the join key),
+Outputs (in --out-dir): ww_layers.csv (one row per layer in natural order, WW's column names, 'name' is
+the join key, 'layer_id' WW's numbering),
 ww_summary.json (WW summary means, counts, run metadata), and a table on stdout.
-With --base BASELINE: also ww_compare.json / ww_compare.csv (summary and per-layer changes). This
-compares two analyses; it is not WW's base_model option (which analyses W - W_base): that is
---delta-from BASELINE.
+With --base BASELINE: also ww_compare.json / ww_compare.csv (summary and per-layer changes, layers
+joined by name; none in common is an error). --quantize applies to MODEL_DIR only: the baseline is
+analysed as stored, or as --base-quantize SPEC says. This compares two analyses; it is not WW's
+base_model option (which analyses W - W_base): that is --delta-from BASELINE.
 
 Exit codes: 0 done (failed fits and non-finite layers are counted, not errors); 1 bad input;
 2 usage error; 3 internal error; 130 interrupted.
@@ -80,6 +83,8 @@ std::string summary_text(const pipeline::AnalysisResult& r) {
       mean("alpha"), mean("alpha_weighted"), mean("log_norm"), mean("log_spectral_norm"), mean("stable_rank"),
       s.alpha_in_2_6, 100.0 * static_cast<double>(s.alpha_in_2_6) / n, s.alpha_below_2, s.alpha_above_6,
       s.failed, s.non_finite);
+  if (const auto left_out = report::left_out_of_means_text(s); !left_out.empty())
+    out += "means: " + left_out + "\n";
   return out;
 }
 
@@ -107,6 +112,10 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   auto* base_opt = cli.add_option("--base", base_dir,
                                   "baseline model dir: also write ww_compare.json/.csv (fine-tuned vs baseline)");
+  std::string base_quantize;
+  cli.add_option("--base-quantize", base_quantize,
+                 "analyse the --base model as quantized by SPEC (--quantize applies to MODEL_DIR only)")
+      ->needs(base_opt);
   std::string delta_dir;
   cli.add_option("--delta-from", delta_dir,
                  "WW's base_model: analyse W - W_base for every layer, W_base from this model dir (same names "
@@ -119,6 +128,7 @@ int main(int argc, char** argv) {
     app::finish_options(c);
     auto has = [&](const char* f) { return std::find(formats.begin(), formats.end(), f) != formats.end(); };
 
+    if (!base_quantize.empty()) quant::make_quantizer(base_quantize);  // a bad spec fails before any work
     const auto model = io::ModelDir::open(c.model_dir);
     std::optional<io::ModelDir> base;
     if (!base_dir.empty()) base = io::ModelDir::open(base_dir);
@@ -133,11 +143,20 @@ int main(int argc, char** argv) {
     auto result = pipeline::analyze_model(model, c.analyze, std::ref(progress), &app::cancel_flag());
     progress.finish();
     for (const auto& note : result.notes) spdlog::info("{}", note);
+    for (const auto& warning : result.warnings) spdlog::warn("{}", warning);
 
+    // The baseline is analysed as stored: --quantize is the analysed model's, --base-quantize its own.
+    app::CommonCli base_cli = c;
+    base_cli.model_dir = base_dir;
+    base_cli.analyze.quantize = base_quantize;
     std::optional<pipeline::AnalysisResult> base_result;
+    std::optional<pipeline::Comparison> comparison;
     if (base) {
       app::ProgressPrinter base_progress("analysing baseline", c.quiet);
-      base_result = pipeline::analyze_model(*base, c.analyze, std::ref(base_progress), &app::cancel_flag());
+      base_result = pipeline::analyze_model(*base, base_cli.analyze, std::ref(base_progress), &app::cancel_flag());
+      base_progress.finish();
+      comparison = pipeline::compare_analyses(*base_result, result, base_dir + " (--base)");
+      if (comparison->partial()) spdlog::warn("--base: {}", report::overlap_text(*comparison));
     }
 
     report::LayerTableOptions table_opts;
@@ -151,15 +170,16 @@ int main(int argc, char** argv) {
     if (has("json")) {
       nlohmann::ordered_json j = {{"summary", report::summary_means_json(result.summary)},
                                   {"counts", report::summary_counts_json(result.summary)},
+                                  {"left_out_of_means", report::left_out_of_means_json(result.summary)},
+                                  {"infinite_in_means", report::infinite_in_means_json(result.summary)},
                                   {"meta", app::run_meta_json("ww-analyze", c, model, result, hash_inputs)}};
       files.emplace_back(out_dir + "/ww_summary.json", j.dump(2) + "\n");
     }
-    if (base_result) {
-      nlohmann::ordered_json j = report::compare_json(*base_result, result);
-      j["meta"] = {{"baseline", base_dir}, {"finetuned", c.model_dir},
-                   {"note", "compares two analyses (summary means); not WW's base_model (W - W_base)"}};
+    if (comparison) {
+      nlohmann::ordered_json j = report::compare_json(*comparison);
+      j["meta"] = app::compare_meta_json(c, result, base_cli, *base_result);
       files.emplace_back(out_dir + "/ww_compare.json", j.dump(2) + "\n");
-      files.emplace_back(out_dir + "/ww_compare.csv", report::to_csv(report::compare_table(*base_result, result)));
+      files.emplace_back(out_dir + "/ww_compare.csv", report::to_csv(report::compare_table(*comparison)));
     }
     if (app::cancel_flag().load()) throw pipeline::Cancelled();
     report::write_files_atomic(files);
@@ -167,11 +187,11 @@ int main(int argc, char** argv) {
     if (has("table") && !c.quiet) {
       std::fputs(report::to_text_table(stdout_table(result)).c_str(), stdout);
       std::fputs(summary_text(result).c_str(), stdout);
-      if (base_result) {
-        auto j = report::compare_json(*base_result, result);
+      if (comparison) {
         std::printf("\nChanges (fine-tuned - baseline):\n");
-        for (const auto& m : report::compare_metrics())
-          std::printf("  %-20s: %s\n", m.c_str(), j["changes"][m].dump().c_str());
+        for (const auto& m : comparison->means)
+          std::printf("  %-20s: %s\n", m.metric.c_str(), report::format_number(m.change).c_str());
+        if (comparison->partial()) std::printf("layers: %s\n", report::overlap_text(*comparison).c_str());
       }
       for (const auto& f : files) std::printf("wrote %s\n", f.first.c_str());
     }

@@ -48,13 +48,20 @@ Summary summarize(const std::vector<const LayerMetrics*>& layers, int64_t non_fi
       ++s.alpha_above_6;
     }
   }
-  s.means["log_norm"] = pandas_mean(log_norm);
-  s.means["alpha"] = pandas_mean(alpha);
-  s.means["alpha_weighted"] = pandas_mean(alpha_weighted);
-  s.means["log_alpha_norm"] = pandas_mean(log_alpha_norm);
-  s.means["log_spectral_norm"] = pandas_mean(log_spectral_norm);
-  s.means["stable_rank"] = pandas_mean(stable_rank);
-  if (any_mp) s.means["mp_softrank"] = pandas_mean(mp_softrank);
+  auto add = [&](const char* key, const std::vector<double>& v) {
+    s.means[key] = pandas_mean(v);
+    int64_t nan = 0, inf = 0;
+    for (double x : v) nan += std::isnan(x), inf += std::isinf(x);
+    s.nan_left_out[key] = nan;
+    s.infinite_kept[key] = inf;
+  };
+  add("log_norm", log_norm);
+  add("alpha", alpha);
+  add("alpha_weighted", alpha_weighted);
+  add("log_alpha_norm", log_alpha_norm);
+  add("log_spectral_norm", log_spectral_norm);
+  add("stable_rank", stable_rank);
+  if (any_mp) add("mp_softrank", mp_softrank);
   return s;
 }
 

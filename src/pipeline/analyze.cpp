@@ -7,6 +7,7 @@
 #include <mutex>
 
 #include "qspectra/core/error.hpp"
+#include "qspectra/layers/names.hpp"
 #include "qspectra/quant/error_stats.hpp"
 
 namespace qspectra::pipeline {
@@ -126,6 +127,10 @@ void plan_layers(LayerPlan& plan, const io::ModelDir& model, const layers::Selec
   plan.selection = layers::select_layers(model, selector);
   for (const auto& l : plan.selection.layers)
     if (l.selected) plan.todo.push_back(&l);
+  // Results come out in this order: natural (layers.2 before layers.10), not WW's byte order.
+  std::stable_sort(plan.todo.begin(), plan.todo.end(), [](const layers::LayerInfo* a, const layers::LayerInfo* b) {
+    return layers::natural_less(a->name, b->name);
+  });
   if (plan.todo.empty()) throw InputError(model.path(), no_layer_message(plan.selection, selector));
   plan.workers = worker_count(threads, plan.todo.size());
   const int total = threads > 0 ? threads : worker_count(0, std::size_t{1} << 20);
@@ -142,8 +147,9 @@ AnalysisResult analyze_model(const io::ModelDir& model, const AnalyzeOptions& op
   LayerPlan plan;
   plan_layers(plan, model, options.selector, options.threads);
   const auto& todo = plan.todo;
-  auto backend = make_layer_backend(options, &out.notes);
-  out.backend = options.device + "/" + std::string(backend->name());
+  std::string device_used;
+  auto backend = make_layer_backend(options, &out.warnings, &device_used);
+  out.backend = device_used + "/" + std::string(backend->name());
   out.threads = plan.workers;
   spectral::set_blas_threads(plan.threads_per_worker);
 
@@ -167,12 +173,18 @@ AnalysisResult analyze_model(const io::ModelDir& model, const AnalyzeOptions& op
     }
   }, cancel);
 
+  // The summary sums in WW's (reference) order, so that its means are WW's to the last bit.
+  std::vector<std::size_t> reference_order(todo.size());
+  for (std::size_t i = 0; i < todo.size(); ++i) reference_order[i] = i;
+  std::sort(reference_order.begin(), reference_order.end(),
+            [&](std::size_t a, std::size_t b) { return todo[a] < todo[b]; });  // todo points into selection.layers
   out.selection = std::move(plan.selection);
   std::vector<const metrics::LayerMetrics*> analysed;
   int64_t non_finite = 0;
-  for (const auto& r : out.layers) {
-    if (r.analysed()) analysed.push_back(&r.metrics);
+  for (std::size_t i : reference_order)
+    if (out.layers[i].analysed()) analysed.push_back(&out.layers[i].metrics);
     else ++non_finite;
+  for (const auto& r : out.layers) {
     out.timing_sum.read_ms += r.timing.read_ms;
     out.timing_sum.quant_ms += r.timing.quant_ms;
     out.timing_sum.spectrum_ms += r.timing.spectrum_ms;

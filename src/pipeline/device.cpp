@@ -30,25 +30,30 @@ DeviceSpec parse_device(const std::string& s) {
 }  // namespace
 
 std::unique_ptr<spectral::SpectrumBackend> make_layer_backend(const AnalyzeOptions& options,
-                                                              std::vector<std::string>* notes) {
+                                                              std::vector<std::string>* warnings,
+                                                              std::string* device_used) {
   const DeviceSpec dev = parse_device(options.device);
+  std::string ignored;
+  std::string& used = device_used ? *device_used : ignored;
+  used = "cpu";
   if (dev.kind == "cpu") return spectral::make_backend(options.method);
 #ifdef QSPECTRA_HAVE_CUDA
   const auto status = spectral::cuda_device_status();
   if (status.available) {
     const std::string method = options.method == "eigen" ? "svd" : options.method;
+    used = "cuda:" + std::to_string(dev.index);
     return spectral::make_cuda_backend(method, dev.index, options.gpu_precision == "fp32"
                                                               ? spectral::GpuPrecision::FP32
                                                               : spectral::GpuPrecision::FP64);
   }
   if (dev.kind == "auto") {
-    if (notes) notes->push_back("--device auto: " + status.message + "; using the CPU");
+    if (warnings) warnings->push_back("--device auto: " + status.message + "; using the CPU");
     return spectral::make_backend(options.method);
   }
   throw InputError("--device " + options.device, status.message);
 #else
   if (dev.kind == "auto") {
-    if (notes) notes->push_back("--device auto: this build has no CUDA backend; using the CPU");
+    if (warnings) warnings->push_back("--device auto: this build has no CUDA backend; using the CPU");
     return spectral::make_backend(options.method);
   }
   throw UsageError("--device " + options.device +

@@ -22,8 +22,9 @@ SweepResult run_sweep(const io::ModelDir& model, const AnalyzeOptions& options,
   LayerPlan plan;
   plan_layers(plan, model, options.selector, options.threads);
   const auto& todo = plan.todo;
-  auto backend = make_layer_backend(options, &out.notes);
-  out.backend = options.device + "/" + std::string(backend->name());
+  std::string device_used;
+  auto backend = make_layer_backend(options, &out.warnings, &device_used);
+  out.backend = device_used + "/" + std::string(backend->name());
   out.threads = plan.workers;
   spectral::set_blas_threads(plan.threads_per_worker);
 

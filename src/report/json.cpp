@@ -5,8 +5,7 @@
 namespace qspectra::report {
 
 nlohmann::ordered_json number_json(double v) {
-  if (std::isnan(v)) return "nan";
-  if (std::isinf(v)) return v > 0 ? "inf" : "-inf";
+  if (!std::isfinite(v)) return nullptr;  // RFC 8259 has no inf/nan
   return v;
 }
 

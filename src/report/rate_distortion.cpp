@@ -5,6 +5,7 @@
 
 #include "qspectra/rd/curves.hpp"
 #include "qspectra/report/json.hpp"
+#include "qspectra/report/schema.hpp"
 
 namespace qspectra::report {
 namespace {
@@ -29,6 +30,7 @@ Table rd_curves_table(const pipeline::RdRunResult& r) {
                         p.rate_with_codebook, p.mse, p.sqnr_db, p.max_err, p.variance, l.moments.kurtosis,
                         p.shannon_d, p.gap_bits, false, p.note});
     }
+  insert_block_column(t);
   return t;
 }
 
@@ -40,6 +42,7 @@ Table rd_targets_table(const pipeline::RdRunResult& r) {
       t.rows.push_back({l.layer.info.name, l.layer.info.category, x.method, x.target_fraction, x.target_d,
                         if_ok(x.result, x.result.rate), x.result.shannon_rate, if_ok(x.result, x.result.gap_bits),
                         coverage(x.result)});
+  insert_block_column(t);
   return t;
 }
 

@@ -5,6 +5,7 @@
 #include <map>
 
 #include "qspectra/core/error.hpp"
+#include "qspectra/layers/names.hpp"
 #include "qspectra/report/json.hpp"
 
 namespace qspectra::report {
@@ -21,7 +22,7 @@ Cell str(std::string v) { return Cell{std::move(v)}; }
 const std::vector<std::string>& identity_columns() {
   static const std::vector<std::string> c = {"layer_id", "name", "tensor_shape", "file_dtype", "file",
                                              "M", "N", "Q", "rf", "layer_type", "longname", "status",
-                                             "category", "method", "elapsed_ms", "non_finite_count"};
+                                             "category", "method", "elapsed_ms", "non_finite_count", "block"};
   return c;
 }
 
@@ -29,6 +30,10 @@ const std::map<std::string, Getter>& getters() {
   static const std::map<std::string, Getter> g = {
       {"layer_id", [](const LayerResult& r) { return i64(r.info.layer_id); }},
       {"name", [](const LayerResult& r) { return str(r.info.name); }},
+      {"block", [](const LayerResult& r) {
+         const auto b = layers::block_index(r.info.name);
+         return b ? i64(*b) : Cell{};
+       }},
       {"longname", [](const LayerResult& r) { return str(r.info.name); }},
       {"tensor_shape", [](const LayerResult& r) { return str(r.tensor_shape); }},
       {"file_dtype", [](const LayerResult& r) { return str(r.file_dtype); }},
@@ -105,6 +110,7 @@ std::vector<std::string> layer_columns(const LayerTableOptions& o) {
   cols.insert(cols.end(), ww.begin(), ww.end());
   cols.insert(cols.end(), {"category", "alpha_hill", "hill_k", "alpha_mid", "method", "elapsed_ms",
                            "non_finite_count"});
+  cols.push_back("block");
   if (o.quant)
     cols.insert(cols.end(), {"quant_spec", "bits_per_weight", "q_mse", "q_rmse", "q_sqnr_db",
                              "q_max_err", "q_rel_max_err", "q_distinct_levels"});
@@ -149,10 +155,37 @@ nlohmann::ordered_json summary_counts_json(const metrics::Summary& s) {
           {"failed", s.failed}, {"non_finite", s.non_finite}};
 }
 
-const std::vector<std::string>& compare_metrics() {
-  static const std::vector<std::string> m = {"log_norm", "alpha", "alpha_weighted", "log_alpha_norm",
-                                             "log_spectral_norm", "stable_rank"};
-  return m;
+void insert_block_column(Table& t, const std::string& name_column) {
+  const std::size_t at = t.column_index(name_column);
+  t.columns.insert(t.columns.begin() + static_cast<std::ptrdiff_t>(at) + 1, "block");
+  for (auto& row : t.rows) {
+    const auto* name = std::get_if<std::string>(&row.at(at));
+    const auto b = name ? layers::block_index(*name) : std::nullopt;
+    row.insert(row.begin() + static_cast<std::ptrdiff_t>(at) + 1, b ? Cell{*b} : Cell{});
+  }
+}
+
+nlohmann::ordered_json left_out_of_means_json(const metrics::Summary& s) {
+  nlohmann::ordered_json nan = nlohmann::ordered_json::object();
+  for (const auto& [key, n] : s.nan_left_out) nan[key] = n;
+  return {{"non_finite_weights", s.non_finite}, {"nan_value", nan}};
+}
+
+nlohmann::ordered_json infinite_in_means_json(const metrics::Summary& s) {
+  nlohmann::ordered_json j = nlohmann::ordered_json::object();
+  for (const auto& [key, n] : s.infinite_kept) j[key] = n;
+  return j;
+}
+
+std::string left_out_of_means_text(const metrics::Summary& s) {
+  std::string out;
+  auto add = [&](const std::string& part) { out += (out.empty() ? "" : "; ") + part; };
+  if (s.non_finite > 0) add(std::to_string(s.non_finite) + " layer(s) with NaN/Inf weights left out of every mean");
+  for (const auto& [key, n] : s.nan_left_out)
+    if (n > 0) add(key + ": " + std::to_string(n) + " NaN value(s) left out");
+  for (const auto& [key, n] : s.infinite_kept)
+    if (n > 0) add(key + ": " + std::to_string(n) + " infinite value(s) kept, so its mean is not finite");
+  return out;
 }
 
 }  // namespace qspectra::report

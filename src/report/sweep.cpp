@@ -99,6 +99,7 @@ Table alpha_hill_wide_table(const pipeline::SweepResult& r) {
     }
     t.rows.push_back(std::move(cells));
   }
+  insert_block_column(t, "layer_name");
   return t;
 }
 
@@ -147,7 +148,7 @@ Table sweep_comparison_table(const pipeline::SweepResult& r, std::size_t baselin
   for (const auto& v : j["variants"]) {
     auto d = [&](const char* k) -> Cell {
       const auto& x = v[k];
-      if (x.is_string()) return std::string(x.get<std::string>());
+      if (x.is_null()) return std::nan("");  // a non-finite number in JSON
       return x.get<double>();
     };
     t.rows.push_back({v["variant"].get<std::string>(), d("mean_alpha"), d("change_pct"), d("pearson_alpha"),

@@ -34,7 +34,7 @@ TEST(PrecisionSweep, WritesAllOutputsWithDocumentedColumns) {
 
   const auto wide = read_csv(out.str() + "/precision_alpha_hill_results.csv");
   EXPECT_EQ(wide.rows.size(), 36u);
-  for (const char* c : {"layer_name", "category", "out_features", "in_features", "numel", "alpha_fp32", "k_used_fp32",
+  for (const char* c : {"layer_name", "block", "category", "out_features", "in_features", "numel", "alpha_fp32", "k_used_fp32",
                         "n_eigs_fp32", "method_fp32", "ww_alpha_fp32", "alpha_sym_8_g128", "alpha_nf4",
                         "alpha_sym_4_channel"})
     EXPECT_TRUE(has_column(wide, c)) << c;

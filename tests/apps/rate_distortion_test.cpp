@@ -27,6 +27,7 @@ TEST(RateDistortion, CurvesTargetsSummaryAndGapTable) {
                         "kurtosis", "shannon_d", "gap_bits"})
     EXPECT_NE(std::find(curves.columns.begin(), curves.columns.end(), c), curves.columns.end()) << c;
   EXPECT_EQ(curves.rows.size(), 7u * 5u * 4u);  // 7 layers in block 0 x 5 methods x 4 bit settings
+  for (const auto& row : curves.rows) EXPECT_EQ(row.str("block"), "0") << row.str("name");
   for (const auto& row : curves.rows) {
     if (row.str("skipped") == "True") {
       EXPECT_FALSE(row.str("note").empty());
@@ -97,6 +98,36 @@ TEST(QspectraInspect, ListsLayersAndReasonsFromHeadersOnly) {
   EXPECT_NE(r.output.find("model.layers.1.too_long.weight"), std::string::npos);
   EXPECT_NE(r.output.find("max_N"), std::string::npos) << r.output;
   EXPECT_NE(r.output.find("layer(s) would be analysed"), std::string::npos);
+}
+
+TEST(QspectraInspect, VersionAndCsvAndJsonFormats) {
+  auto v = run_app("qspectra-inspect", {"--version"});
+  EXPECT_EQ(v.exit_code, 0);
+  EXPECT_NE(v.output.find("qspectra-inspect (qspectra) "), std::string::npos) << v.output;
+
+  const std::string model = std::string(QSPECTRA_TEST_DATA_DIR) + "/fixtures/edge-cases";
+  test::TempDir out;
+  const std::string csv_path = out.str() + "/tensors.csv";
+  int code = -1;
+  read_pipe(shell_quote(app_path("qspectra-inspect")) + " " + shell_quote(model) + " --format csv > " +
+                shell_quote(csv_path),
+            &code);
+  ASSERT_EQ(code, 0);
+  const auto csv = read_csv(csv_path);
+  for (const char* c : {"layer_id", "tensor", "block", "dtype", "shape", "type", "category", "analysed", "skip_reason"})
+    EXPECT_NE(std::find(csv.columns.begin(), csv.columns.end(), c), csv.columns.end()) << c;
+  const auto& too_long = csv.find("tensor", "model.layers.1.too_long.weight");
+  EXPECT_EQ(too_long.str("analysed"), "False");
+  EXPECT_NE(too_long.str("skip_reason").find("max_N"), std::string::npos);
+  EXPECT_EQ(too_long.str("block"), "1");
+
+  auto j = run_app("qspectra-inspect", {model, "--format", "json", "--selected-only"});
+  ASSERT_EQ(j.exit_code, 0) << j.output;
+  const auto parsed = nlohmann::json::parse(j.output);
+  EXPECT_EQ(parsed["layout"], "index");
+  EXPECT_EQ(parsed["tensors"].size(), parsed["layers_selected"].get<std::size_t>());
+  for (const auto& t : parsed["tensors"]) EXPECT_EQ(t["analysed"], true);
+  EXPECT_EQ(run_app("qspectra-inspect", {model, "--format", "xml"}).exit_code, 2);
 }
 
 }  // namespace

@@ -1,6 +1,7 @@
 // End to end: ww-analyze's command line, exit codes, error messages and output files.
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 
@@ -61,9 +62,19 @@ TEST(WwAnalyzeCli, CudaWithoutCudaBuildOrDeviceIsAClearError) {
   EXPECT_EQ(line_count(r.output), 1u) << r.output;
   EXPECT_NE(r.output.find("cuda"), std::string::npos) << r.output;
   // auto falls back to the CPU with a warning.
-  auto a = run_app("ww-analyze", {kModel, "--device", "auto", "--out-dir", out.str() + "/a", "--format", "csv"});
+  auto a = run_app("ww-analyze", {kModel, "--device", "auto", "--out-dir", out.str() + "/a", "--format", "csv,json"});
   EXPECT_EQ(a.exit_code, 0) << a.output;
   EXPECT_TRUE(fs::exists(out.str() + "/a/ww_layers.csv"));
+  // ... and the metadata records the device that ran, not the one asked for.
+  std::ifstream js(out.str() + "/a/ww_summary.json");
+  const auto j = nlohmann::json::parse(js);
+  const std::string backend = j["meta"]["backend"];
+  EXPECT_TRUE(backend.rfind("cpu/", 0) == 0 || backend.rfind("cuda:", 0) == 0) << backend;
+  if (backend.rfind("cpu/", 0) == 0) {
+    EXPECT_NE(a.output.find("warning"), std::string::npos) << a.output;
+    EXPECT_NE(a.output.find("using the CPU"), std::string::npos) << a.output;
+    ASSERT_EQ(j["meta"]["warnings"].size(), 1u);
+  }
 }
 
 TEST(WwAnalyzeCli, WritesCsvJsonAndTable) {
@@ -123,6 +134,133 @@ TEST(WwAnalyzeCli, CompareWithBaseline) {
   const auto csv = read_csv(out.str() + "/ww_compare.csv");
   EXPECT_EQ(csv.find("name", "model.layers.4.tiny").str("presence"), "finetuned_only");
   EXPECT_EQ(csv.find("name", "model.embed_tokens").str("presence"), "baseline_only");
+}
+
+// --quantize applies to the analysed model only: the baseline is analysed as stored (unless
+// --base-quantize asks otherwise), so comparing a model with its own quantized self shows a change.
+TEST(WwAnalyzeCli, QuantizeAppliesToTheAnalysedModelNotTheBaseline) {
+  std::ifstream ref_in(kData + "/reference/llama2c-stories260K-plctlab/ww_summary.json");
+  const double stored_alpha = nlohmann::json::parse(ref_in)["summary"]["alpha"].get<double>();  // 4.3476...
+  test::TempDir out;
+  auto r = run_app("ww-analyze", {kModel, "--quantize", "sym:4:channel", "--base", kModel, "--out-dir", out.str(),
+                                  "--quiet", "--threads", "2"});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  std::ifstream js(out.str() + "/ww_compare.json");
+  const auto j = nlohmann::json::parse(js);
+  EXPECT_NEAR(j["baseline"]["alpha"].get<double>(), stored_alpha, 1e-9);
+  EXPECT_NEAR(j["finetuned"]["alpha"].get<double>(), 4.1478, 1e-4);
+  EXPECT_LT(j["changes"]["alpha"].get<double>(), -0.1);
+  EXPECT_EQ(j["meta"]["finetuned"]["options"]["quantize"], "sym:4:channel");
+  EXPECT_EQ(j["meta"]["baseline"]["options"]["quantize"], "");
+
+  // --base-quantize quantizes the baseline: the same spec on both sides changes nothing.
+  test::TempDir out2;
+  auto both = run_app("ww-analyze", {kModel, "--quantize", "sym:4:channel", "--base", kModel, "--base-quantize",
+                                     "sym:4:channel", "--out-dir", out2.str(), "--quiet", "--threads", "2"});
+  ASSERT_EQ(both.exit_code, 0) << both.output;
+  std::ifstream js2(out2.str() + "/ww_compare.json");
+  const auto j2 = nlohmann::json::parse(js2);
+  EXPECT_EQ(j2["changes"]["alpha"].get<double>(), 0.0);
+  EXPECT_EQ(j2["meta"]["baseline"]["options"]["quantize"], "sym:4:channel");
+  // --base-quantize without --base is a usage error.
+  EXPECT_EQ(run_app("ww-analyze", {kModel, "--base-quantize", "sym:4"}).exit_code, 2);
+}
+
+TEST(WwAnalyzeCli, BaseWithNoLayerInCommonIsAnError) {
+  test::TempDir other, out;
+  test::write_file(other.path() / "model.safetensors",
+                   test::build_safetensors({test::zeros_f32("encoder.proj.weight", {16, 16})}));
+  auto r = run_app("ww-analyze", {kModel, "--base", other.str(), "--out-dir", out.str() + "/o", "--quiet"});
+  EXPECT_EQ(r.exit_code, 1) << r.output;
+  EXPECT_EQ(line_count(r.output), 1u) << r.output;
+  EXPECT_NE(r.output.find("no layer name in common"), std::string::npos) << r.output;
+  EXPECT_FALSE(fs::exists(out.str() + "/o/ww_compare.json"));
+}
+
+TEST(WwAnalyzeCli, PartialOverlapIsReported) {
+  test::TempDir out;
+  auto r = run_app("ww-analyze", {kData + "/fixtures/synthetic-small", "--base", kModel, "--out-dir", out.str()});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  std::ifstream js(out.str() + "/ww_compare.json");
+  const auto j = nlohmann::json::parse(js);
+  const auto& layers = j["layers"];
+  EXPECT_GT(layers["in_both"].get<int>(), 0);
+  EXPECT_GT(layers["baseline_only"].get<int>(), 0);
+  EXPECT_GT(layers["finetuned_only"].get<int>(), 0);
+  const auto& only_b = layers["baseline_only_names"];
+  EXPECT_NE(std::find(only_b.begin(), only_b.end(), "model.embed_tokens"), only_b.end());
+  EXPECT_EQ(j["meta"]["baseline"]["model_dir"], kModel);
+  // The table on stdout says it too.
+  EXPECT_NE(r.output.find(std::to_string(layers["in_both"].get<int>()) + " layer(s) in both"), std::string::npos)
+      << r.output;
+  EXPECT_NE(r.output.find("only in the baseline"), std::string::npos) << r.output;
+}
+
+TEST(WwAnalyzeCli, JsonIsStrictCsvKeepsInfAndNan) {
+  // edge-cases: alpha = inf, alpha_weighted = nan and log_norm = -inf means (METRICS.md §9).
+  test::TempDir out;
+  auto r = run_app("ww-analyze", {kData + "/fixtures/edge-cases", "--out-dir", out.str()});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  std::ifstream js(out.str() + "/ww_summary.json");
+  const std::string text((std::istreambuf_iterator<char>(js)), {});
+  for (const char* bad : {"\"inf\"", "\"-inf\"", "\"nan\"", "Infinity", "NaN"})
+    EXPECT_EQ(text.find(bad), std::string::npos) << bad;
+  const auto j = nlohmann::json::parse(text);  // a strict parser
+  EXPECT_TRUE(j["summary"]["alpha"].is_null());
+  EXPECT_TRUE(j["summary"]["log_norm"].is_null());
+  EXPECT_TRUE(j["summary"]["stable_rank"].is_number());
+  EXPECT_GE(j["infinite_in_means"]["alpha"].get<int>(), 1);
+  EXPECT_EQ(j["left_out_of_means"]["non_finite_weights"], 0);
+  EXPECT_TRUE(j["left_out_of_means"]["nan_value"].contains("alpha_weighted"));
+  EXPECT_NE(r.output.find("infinite value(s) kept"), std::string::npos) << r.output;
+  const auto csv = read_csv(out.str() + "/ww_layers.csv");
+  bool inf_in_csv = false;
+  for (const auto& row : csv.rows) inf_in_csv = inf_in_csv || row.str("alpha") == "inf";
+  EXPECT_TRUE(inf_in_csv);
+}
+
+TEST(WwAnalyzeCli, RowsInNaturalOrderWithBlock) {
+  // layers.10 and layers.11 come after layers.9, not after layers.1 (WW's byte order); layer_id
+  // keeps WW's numbering.
+  test::TempDir model, out;
+  std::vector<test::StEntry> entries;
+  for (int b = 0; b < 12; ++b) {
+    std::vector<float> w(16 * 16);
+    for (std::size_t i = 0; i < w.size(); ++i) w[i] = static_cast<float>(std::sin(double(i * (b + 3))));
+    entries.push_back({"model.layers." + std::to_string(b) + ".mlp.up_proj.weight", "F32", {16, 16}, test::le_bytes(w)});
+  }
+  entries.push_back(test::zeros_f32("lm_head.weight", {32, 16}));
+  test::write_file(model.path() / "model.safetensors", test::build_safetensors(entries));
+  auto r = run_app("ww-analyze", {model.str(), "--out-dir", out.str(), "--quiet", "--format", "csv"});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const auto csv = read_csv(out.str() + "/ww_layers.csv");
+  ASSERT_EQ(csv.rows.size(), 13u);
+  EXPECT_EQ(csv.rows[0].str("name"), "lm_head");
+  EXPECT_EQ(csv.rows[0].str("block"), "");
+  for (int b = 0; b < 12; ++b) {
+    EXPECT_EQ(csv.rows[b + 1].str("name"), "model.layers." + std::to_string(b) + ".mlp.up_proj");
+    EXPECT_EQ(csv.rows[b + 1].str("block"), std::to_string(b));
+  }
+  EXPECT_EQ(csv.find("name", "model.layers.10.mlp.up_proj").integer("layer_id"), 4);
+}
+
+TEST(WwAnalyzeBadInput, ConfigJsonAsTheModelIsNotSafetensors) {
+  test::TempDir d;
+  test::write_file(d.path() / "config.json", std::string_view("{\n  \"architectures\": [\"LlamaForCausalLM\"]\n}\n"));
+  test::TempDir out;
+  auto r = run_app("ww-analyze", {(d.path() / "config.json").string(), "--out-dir", out.str() + "/o"});
+  EXPECT_EQ(r.exit_code, 1) << r.output;
+  EXPECT_EQ(line_count(r.output), 1u) << r.output;
+  EXPECT_NE(r.output.find("config.json: not a safetensors file"), std::string::npos) << r.output;
+  EXPECT_EQ(r.output.find("exceeds the limit"), std::string::npos) << r.output;  // not "a 7e18-byte header"
+  EXPECT_EQ(r.output.find("runs past the end"), std::string::npos) << r.output;
+}
+
+TEST(WwAnalyzeCli, ErrorsNameTheOptionTyped) {
+  auto r = run_app("ww-analyze", {kModel, "--layers", "(unclosed", "--out-dir", "/tmp/qspectra-never"});
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_NE(r.output.find("--layers"), std::string::npos) << r.output;
+  EXPECT_EQ(r.output.find("--include"), std::string::npos) << r.output;
 }
 
 TEST(WwAnalyzeCli, DeltaFromAnalysesTheDifference) {

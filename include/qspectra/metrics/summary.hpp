@@ -20,6 +20,9 @@ struct Summary {
   int64_t alpha_above_6 = 0;     // alpha > 6 (inf included)
   int64_t failed = 0;            // status failed
   int64_t non_finite = 0;        // layers skipped for NaN/Inf weights (passed in)
+  // Per mean key: analysed layers whose value is NaN (left out, as pandas does), and layers whose
+  // value is +-inf (kept, as pandas does, so the mean is not finite).
+  std::map<std::string, int64_t> nan_left_out, infinite_kept;
 };
 
 Summary summarize(const std::vector<const LayerMetrics*>& layers, int64_t non_finite_layers = 0);

@@ -42,13 +42,14 @@ using ProgressCallback = std::function<void(const Progress&)>;
 
 struct AnalysisResult {
   layers::Selection selection;
-  std::vector<LayerResult> layers;   // analysed layers, in reference order
+  std::vector<LayerResult> layers;   // analysed layers, in natural name order (layers.2 before layers.10)
   metrics::Summary summary;
-  std::string backend;               // the backend name that ran (e.g. "cpu/auto")
+  std::string backend;               // the device and method that ran (e.g. "cpu/auto", "cuda:0/gram")
   int threads = 1;                   // worker threads used
   double wall_s = 0;
   LayerTiming timing_sum;            // summed over layers
-  std::vector<std::string> notes;    // things the user should know (model notes, fallbacks)
+  std::vector<std::string> notes;    // things the user should know (model notes)
+  std::vector<std::string> warnings; // things that did not go as asked (--device auto fell back to the CPU)
 };
 
 // Thrown when `cancel` was set; no partial result is returned.
@@ -72,9 +73,11 @@ TensorData load_layer_tensor(const io::ModelDir& model, const layers::LayerInfo&
 // W - W_base for `layer` (same name in `base`), both as read by load_layer_tensor.
 void subtract_base_tensor(TensorData& tensor, const io::ModelDir& base, const std::string& key, bool keep_f64);
 
-// The spectrum backend for options.method/options.device (notes receive e.g. a CPU-fallback warning).
+// The spectrum backend for options.method/options.device. `warnings` receives e.g. the CPU fallback
+// of --device auto; `device_used` the device that will run ("cpu" or "cuda:N").
 std::unique_ptr<spectral::SpectrumBackend> make_layer_backend(const AnalyzeOptions& options,
-                                                              std::vector<std::string>* notes);
+                                                              std::vector<std::string>* warnings,
+                                                              std::string* device_used = nullptr);
 
 // Analyse a tensor already in memory: non-finite check, optional quantizer, spectrum, metrics.
 // `result_template` carries the layer identity (info, file, dtype, shape) into the result.
@@ -90,7 +93,7 @@ LayerResult layer_result_template(const io::ModelDir& model, const layers::Layer
 // the workers leave (one layer in flight per worker).
 struct LayerPlan {
   layers::Selection selection;
-  std::vector<const layers::LayerInfo*> todo;  // points into selection
+  std::vector<const layers::LayerInfo*> todo;  // points into selection; natural name order
   int workers = 1;
   int threads_per_worker = 1;                  // for BLAS / k-means inside one layer
   LayerPlan() = default;

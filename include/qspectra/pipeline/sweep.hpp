@@ -12,11 +12,12 @@ struct SweepResult {
   layers::Selection selection;
   std::vector<std::string> variants;               // canonical specs, in the order asked
   std::vector<std::vector<LayerResult>> layers;    // [layer][variant]
-  std::string backend;
+  std::string backend;                             // device and method that ran, e.g. "cpu/auto"
   int threads = 1;
   double wall_s = 0;
   uint64_t bytes_read = 0;                         // tensor bytes read from the files (each layer once)
   std::vector<std::string> notes;
+  std::vector<std::string> warnings;               // e.g. --device auto fell back to the CPU
 };
 
 // `variants`: quantizer specs ("fp16", "sym:4:g128", ...). options.quantize is ignored.

@@ -1,6 +1,6 @@
 #pragma once
-// JSON helpers: non-finite numbers are written as the strings "inf", "-inf", "nan" (as the reference
-// ww_summary.json does), never as null.
+// JSON helpers. Output is strict RFC 8259: a non-finite number (inf, -inf, nan) is written null,
+// never as a string; the CSV files keep inf/-inf/nan, which pandas reads.
 #include <nlohmann/json.hpp>
 
 #include "qspectra/report/table.hpp"

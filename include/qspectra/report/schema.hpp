@@ -19,18 +19,26 @@ struct LayerTableOptions {
 
 // ww_layers.csv: layer_id, name, tensor_shape, file_dtype, file, then WW's columns in pandas'
 // alphabetical order (METRICS.md §8), then qspectra's: category, alpha_hill, hill_k, alpha_mid,
-// method, elapsed_ms, non_finite_count (+ quant_* columns).
+// method, elapsed_ms, non_finite_count, block (+ quant_* columns).
 std::vector<std::string> layer_columns(const LayerTableOptions& options);
 Table layer_table(const std::vector<pipeline::LayerResult>& layers, const LayerTableOptions& options);
 // One cell of a layer's row by column name (the single definition of every column's value).
 Cell layer_cell(const pipeline::LayerResult& layer, const std::string& column);
 
-// {"log_norm": ..., "alpha": ...} in WW's order, non-finite as strings.
+// {"log_norm": ..., "alpha": ...} in WW's order, non-finite as null.
 nlohmann::ordered_json summary_means_json(const metrics::Summary& s);
 // {"layers_analysed", "alpha_in_2_6", "alpha_below_2", "alpha_above_6", "failed", "non_finite"}
 nlohmann::ordered_json summary_counts_json(const metrics::Summary& s);
 
-// The metrics ww-analyze --base compares (seed 002's structure).
-const std::vector<std::string>& compare_metrics();
+// Insert a `block` column (layers::block_index of the name; empty when none) right after `name_column`.
+void insert_block_column(Table& table, const std::string& name_column = "name");
+
+// What the means leave out: {"non_finite_weights": layers not analysed, "nan_value": {key: layers
+// whose value is NaN}} (pandas skips NaN).
+nlohmann::ordered_json left_out_of_means_json(const metrics::Summary& s);
+// {key: layers whose value is +-inf}: kept, as pandas does, so that mean is not finite (null in JSON).
+nlohmann::ordered_json infinite_in_means_json(const metrics::Summary& s);
+// The same in words for the terminal; empty when every mean took every layer.
+std::string left_out_of_means_text(const metrics::Summary& s);
 
 }  // namespace qspectra::report

@@ -14,13 +14,13 @@ std::string variant_column_suffix(const std::string& variant);
 
 // sweep_long.csv: name, category, variant, then every ww-analyze column incl. quantization errors.
 Table sweep_long_table(const pipeline::SweepResult& r, bool mp_fit);
-// precision_alpha_hill_results.csv (seed 004): layer_name, category, out_features, in_features, numel,
+// precision_alpha_hill_results.csv (wide, one row per layer): layer_name, block, category, out_features, in_features, numel,
 // then per variant alpha_<v> (Alpha-Hill), k_used_<v>, n_eigs_<v>, method_<v>, ww_alpha_<v>.
 Table alpha_hill_wide_table(const pipeline::SweepResult& r);
 // precision_summary_statistics.csv: precision, count, mean, std, min, median, max, q25, q75 of
 // Alpha-Hill over finite values, one row per variant.
 Table summary_statistics_table(const pipeline::SweepResult& r);
-// sweep_comparison.json (seed 000): per variant vs the baseline: mean alpha, change %, Pearson
+// sweep_comparison.json: per variant vs the baseline: mean alpha, change %, Pearson
 // correlation of layer alphas, layers in [2,6] (count, %), < 2, > 6, failed, non_finite.
 nlohmann::ordered_json sweep_comparison_json(const pipeline::SweepResult& r, std::size_t baseline);
 // The same comparison as a printable table.

@@ -1,0 +1,31 @@
+// CSV: RFC 4180 quoting; non-finite numbers stay inf/-inf/nan (pandas reads them).
+#include "qspectra/report/csv.hpp"
+
+#include <gtest/gtest.h>
+
+#include <limits>
+
+namespace qspectra::report {
+namespace {
+
+TEST(Csv, QuotesOnlyWhereNeeded) {
+  EXPECT_EQ(csv_escape("plain"), "plain");
+  EXPECT_EQ(csv_escape("a,b"), "\"a,b\"");
+  EXPECT_EQ(csv_escape("say \"hi\""), "\"say \"\"hi\"\"\"");
+  EXPECT_EQ(csv_escape("two\nlines"), "\"two\nlines\"");
+}
+
+TEST(Csv, NonFiniteNumbersKeepTheirNames) {
+  Table t;
+  t.columns = {"name", "x", "y", "z", "n", "ok", "none"};
+  t.rows.push_back({std::string("l,1"), std::numeric_limits<double>::infinity(),
+                    -std::numeric_limits<double>::infinity(), std::numeric_limits<double>::quiet_NaN(),
+                    int64_t{7}, true, Cell{}});
+  t.rows.push_back({std::string("l2"), 0.1, 1e300, -2.5, int64_t{-3}, false, Cell{}});
+  EXPECT_EQ(to_csv(t), "name,x,y,z,n,ok,none\n"
+                       "\"l,1\",inf,-inf,nan,7,True,\n"
+                       "l2,0.10000000000000001,1.0000000000000001e+300,-2.5,-3,False,\n");
+}
+
+}  // namespace
+}  // namespace qspectra::report
