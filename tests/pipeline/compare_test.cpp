@@ -33,9 +33,9 @@ TEST(CompareAnalyses, SameLayersGiveMeanAndPerLayerChanges) {
 
 TEST(CompareAnalyses, PartialOverlapIsCountedAndRowsAreInNaturalOrder) {
   const auto base = analysis_of({layer("model.layers.10.up", 3.0, 1.0), layer("model.layers.2.up", 3.0, 1.0),
-                              layer("model.embed_tokens", 2.0, 1.0)});
+                                 layer("model.embed_tokens", 2.0, 1.0)});
   const auto fine = analysis_of({layer("model.layers.2.up", 4.0, 1.0), layer("model.layers.10.up", 4.0, 1.0),
-                              layer("model.layers.4.tiny", 4.0, 1.0)});
+                                 layer("model.layers.4.tiny", 4.0, 1.0)});
   const auto c = compare_analyses(base, fine);
   EXPECT_TRUE(c.partial());
   EXPECT_EQ(c.in_both, 2u);
