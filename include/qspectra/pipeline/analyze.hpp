@@ -44,7 +44,7 @@ struct AnalysisResult {
   layers::Selection selection;
   std::vector<LayerResult> layers;   // analysed layers, in natural name order (layers.2 before layers.10)
   metrics::Summary summary;
-  std::string backend;               // the device and method that ran (e.g. "cpu/auto", "cuda:0/gram")
+  std::string backend;               // the device and method that ran (e.g. "cpu/auto", "cuda:0/cuda-gram")
   int threads = 1;                   // worker threads used
   double wall_s = 0;
   LayerTiming timing_sum;            // summed over layers
