@@ -72,30 +72,17 @@ void add_metric_options(CLI::App& cli, CommonCli& c) {
 
 void add_output_options(CLI::App& cli, CommonCli& c, const std::string& default_suffix) {
   auto* g = cli.add_option_group("Output");
-  g->add_option("--out-dir,-o", c.out_dir, "output directory (default: ./<model dir name>." + default_suffix + "/)");
+  g->add_option("--out-dir,-o", c.out_dir,
+                "output directory (default: ./<model dir name>." + default_suffix +
+                    "/ in the current directory). Holds this run's files and .qspectra-manifest.json listing "
+                    "them (written last); a rerun removes the files an earlier run wrote there and this one "
+                    "does not, never other files");
   g->add_flag("--quiet,-q", c.quiet, "no table, no progress; warnings and errors only");
   g->add_flag("--verbose,-v", c.verbose, "debug logging");
 }
 
 void finish_options(CommonCli& c) {
   if (c.fix_fingers == "clip_xmax") c.analyze.metrics.fit.fix_fingers = metrics::FixFingers::ClipXmax;
-}
-
-std::string prepare_out_dir(const CommonCli& c, const std::string& default_suffix) {
-  std::string dir = c.out_dir;
-  if (dir.empty()) {
-    fs::path p = fs::path(c.model_dir);
-    std::string name = (p.has_filename() ? p.filename() : p.parent_path().filename()).string();
-    if (name.empty() || name == "." || name == "..") name = fs::absolute(p).lexically_normal().filename().string();
-    if (fs::path(name).extension() == ".safetensors") name = fs::path(name).stem().string();
-    dir = name + "." + default_suffix;
-  }
-  std::error_code ec;
-  if (fs::exists(dir, ec) && !fs::is_directory(dir, ec))
-    throw InputError(dir, "output directory exists and is not a directory");
-  fs::create_directories(dir, ec);
-  if (ec) throw InputError(dir, "cannot create output directory: " + ec.message());
-  return dir;
 }
 
 ProgressPrinter::ProgressPrinter(std::string label, bool quiet)

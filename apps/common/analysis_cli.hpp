@@ -26,9 +26,7 @@ void add_output_options(CLI::App& cli, CommonCli& c, const std::string& default_
 // Validate and fold option values into c.analyze (fix_fingers...); throws UsageError.
 void finish_options(CommonCli& c);
 
-// The out-dir (default ./<model name>.<suffix>), created if needed. InputError when it cannot be
-// (e.g. its parent is a regular file).
-std::string prepare_out_dir(const CommonCli& c, const std::string& default_suffix);
+// The out-dir: resolve_out_dir() and commit_outputs() in outputs.hpp.
 
 // Progress on stderr: a live line on a terminal, plain log lines otherwise; silent when quiet.
 class ProgressPrinter {

@@ -2,6 +2,7 @@
 
 #include <csignal>
 #include <cstdio>
+#include <cstring>
 #include <new>
 #include <unistd.h>
 
@@ -11,6 +12,7 @@
 #include "qspectra/core/error.hpp"
 #include "qspectra/pipeline/analyze.hpp"
 #include "qspectra/report/atomic_file.hpp"
+#include "qspectra/report/output_dir.hpp"
 
 namespace qspectra::app {
 namespace {
@@ -18,11 +20,32 @@ namespace {
 std::atomic<bool> g_cancel{false};
 std::atomic<int> g_signals{0};
 
+// "<app>: error: " for the signal handler, which cannot format.
+char g_error_prefix[96] = "error: ";
+
+void write_stderr_signal_safe(const char* a, const char* b) noexcept {
+  (void)!::write(STDERR_FILENO, a, std::strlen(a));
+  (void)!::write(STDERR_FILENO, b, std::strlen(b));
+}
+
 extern "C" void on_signal(int) {
   g_cancel.store(true);
-  // A second signal means "now": drop temp files and leave without unwinding.
+  // A second signal means "now": drop temp files and leave without unwinding, saying what is left.
+  // (The first one lets a commit that has started replacing outputs finish; see run().)
   if (g_signals.fetch_add(1) >= 1) {
     report::remove_pending_temp_files_signal_safe();
+    switch (report::commit_phase()) {
+      case report::CommitPhase::Replacing:
+        write_stderr_signal_safe(g_error_prefix,
+                                 "interrupted while replacing the outputs: the out-dir is incomplete (its "
+                                 ".qspectra-manifest.json says \"complete\": false); rerun\n");
+        break;
+      case report::CommitPhase::Committed:
+        write_stderr_signal_safe(g_error_prefix, "interrupted after the outputs were committed (they are complete)\n");
+        _exit(kOk);
+      default:
+        write_stderr_signal_safe(g_error_prefix, "interrupted; no output written\n");
+    }
     _exit(kInterrupted);
   }
 }
@@ -53,6 +76,7 @@ void setup_logging(const std::string& app_name, bool quiet, bool verbose) {
 
 int run(CLI::App& cli, int argc, char** argv, const std::function<int()>& body) {
   const std::string app = cli.get_name();
+  std::snprintf(g_error_prefix, sizeof g_error_prefix, "%s: error: ", app.c_str());
   install_signal_handlers();
   try {
     cli.parse(argc, argv);
@@ -67,7 +91,16 @@ int run(CLI::App& cli, int argc, char** argv, const std::function<int()>& body) 
   }
   try {
     int rc = body();
-    if (g_cancel.load()) return fail(app, "interrupted", kInterrupted);
+    if (g_cancel.load()) {
+      // A signal that came once the commit had started replacing outputs let it finish: the outputs
+      // are this run's, complete, and the exit status says the run succeeded.
+      if (report::commit_phase() == report::CommitPhase::Committed) {
+        std::fprintf(stderr, "%s: warning: interrupted after the outputs were committed; they are complete\n",
+                     app.c_str());
+        return rc;
+      }
+      return fail(app, "interrupted; no output written", kInterrupted);
+    }
     return rc;
   } catch (const pipeline::Cancelled&) {
     report::remove_pending_temp_files_signal_safe();

@@ -1,6 +1,10 @@
 #pragma once
 // What every app does around its work: one-line errors, exit codes, Ctrl-C, logging.
 //   exit 0 done; 1 bad input; 2 usage error; 3 internal error; 130 interrupted (SIGINT/SIGTERM).
+// Interrupts and outputs: a signal before the commit replaces anything ends the run with 130 and the
+// out-dir as it was. A signal once the commit is replacing outputs lets it finish (a few renames):
+// exit 0 with a warning that the outputs are complete. A second signal stops at once (130) and says
+// whether the out-dir is incomplete (its manifest then says "complete": false).
 #include <atomic>
 #include <functional>
 #include <string>

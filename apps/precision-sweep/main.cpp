@@ -6,9 +6,9 @@
 
 #include "analysis_cli.hpp"
 #include "app_main.hpp"
+#include "outputs.hpp"
 #include "qspectra/core/error.hpp"
 #include "qspectra/pipeline/sweep.hpp"
-#include "qspectra/report/atomic_file.hpp"
 #include "qspectra/report/csv.hpp"
 #include "qspectra/report/sweep.hpp"
 #include "qspectra/report/text_table.hpp"
@@ -71,7 +71,7 @@ int main(int argc, char** argv) {
     if (all.empty()) all = {"fp32", "fp16", "bf16", "sym:8", "sym:6", "sym:5", "sym:4", "sym:2"};
 
     const auto model = io::ModelDir::open(c.model_dir);
-    const std::string out_dir = app::prepare_out_dir(c, "sweep");
+    const std::string out_dir = app::resolve_out_dir(c, "sweep");
     app::ProgressPrinter progress("sweeping", c.quiet);
     auto r = pipeline::run_sweep(model, c.analyze, all, std::ref(progress), &app::cancel_flag());
     progress.finish();
@@ -97,12 +97,12 @@ int main(int argc, char** argv) {
     meta["notes"] = r.notes;
     meta["warnings"] = r.warnings;
     if (app::cancel_flag().load()) throw pipeline::Cancelled();
-    report::write_files_atomic({
+    app::commit_outputs(out_dir, {
         {out_dir + "/sweep_long.csv", report::to_csv(report::sweep_long_table(r, c.analyze.metrics.mp_fit))},
         {out_dir + "/precision_alpha_hill_results.csv", report::to_csv(report::alpha_hill_wide_table(r))},
         {out_dir + "/precision_summary_statistics.csv", report::to_csv(report::summary_statistics_table(r))},
         {out_dir + "/sweep_comparison.json", comparison.dump(2) + "\n"},
-    });
+    }, "precision-sweep");
     if (!c.quiet) {
       std::printf("%zu layers x %zu variants, baseline %s, %.2f s\n\n", r.layers.size(), r.variants.size(),
                   r.variants[base_index].c_str(), r.wall_s);

@@ -6,9 +6,9 @@
 
 #include "analysis_cli.hpp"
 #include "app_main.hpp"
+#include "outputs.hpp"
 #include "qspectra/core/error.hpp"
 #include "qspectra/pipeline/rate_distortion.hpp"
-#include "qspectra/report/atomic_file.hpp"
 #include "qspectra/report/csv.hpp"
 #include "qspectra/report/rate_distortion.hpp"
 #include "qspectra/report/text_table.hpp"
@@ -96,7 +96,7 @@ Example:
     const auto model = io::ModelDir::open(c.model_dir);
     for (const auto& m : ro.methods)
       if (!rd::find_rd_method(m)) throw UsageError("--methods: unknown method '" + m + "' (see --help)");
-    const std::string out_dir = app::prepare_out_dir(c, "rd");
+    const std::string out_dir = app::resolve_out_dir(c, "rd");
 
     app::ProgressPrinter progress("rate-distortion", c.quiet);
     auto r = pipeline::run_rate_distortion(model, ro, std::ref(progress), &app::cancel_flag());
@@ -114,12 +114,12 @@ Example:
     meta["notes"] = r.notes;
     if (app::cancel_flag().load()) throw pipeline::Cancelled();
     const auto gap = report::rd_gap_summary_table(r);
-    report::write_files_atomic({
+    app::commit_outputs(out_dir, {
         {out_dir + "/rd_curves.csv", report::to_csv(report::rd_curves_table(r))},
         {out_dir + "/rd_targets.csv", report::to_csv(report::rd_targets_table(r))},
         {out_dir + "/rd_categories.csv", report::to_csv(report::rd_category_table(r))},
         {out_dir + "/rd_summary.json", summary.dump(2) + "\n"},
-    });
+    }, "rate-distortion");
     if (!c.quiet) {
       std::printf("%zu layers, %.2f s\n\nGap summary (mean over layers):\n", r.layers.size(), r.wall_s);
       std::fputs(report::to_text_table(gap).c_str(), stdout);

@@ -7,10 +7,10 @@
 
 #include "analysis_cli.hpp"
 #include "app_main.hpp"
+#include "outputs.hpp"
 #include "qspectra/io/model_dir.hpp"
 #include "qspectra/pipeline/analyze.hpp"
 #include "qspectra/pipeline/compare.hpp"
-#include "qspectra/report/atomic_file.hpp"
 #include "qspectra/report/compare.hpp"
 #include "qspectra/report/csv.hpp"
 #include "qspectra/report/json.hpp"
@@ -137,7 +137,7 @@ int main(int argc, char** argv) {
       delta = io::ModelDir::open(delta_dir);
       c.analyze.delta_base = &*delta;
     }
-    const std::string out_dir = app::prepare_out_dir(c, "ww");
+    const std::string out_dir = app::resolve_out_dir(c, "ww");
 
     app::ProgressPrinter progress("analysing", c.quiet);
     auto result = pipeline::analyze_model(model, c.analyze, std::ref(progress), &app::cancel_flag());
@@ -182,7 +182,7 @@ int main(int argc, char** argv) {
       files.emplace_back(out_dir + "/ww_compare.csv", report::to_csv(report::compare_table(*comparison)));
     }
     if (app::cancel_flag().load()) throw pipeline::Cancelled();
-    report::write_files_atomic(files);
+    app::commit_outputs(out_dir, files, "ww-analyze");
 
     if (has("table") && !c.quiet) {
       std::fputs(report::to_text_table(stdout_table(result)).c_str(), stdout);

@@ -3,115 +3,134 @@
 #include <fcntl.h>
 #include <unistd.h>
 
-#include <array>
 #include <atomic>
 #include <cerrno>
 #include <cstring>
-#include <mutex>
+#include <memory>
+#include <random>
 
 #include "qspectra/core/error.hpp"
 
 namespace qspectra::report {
 namespace {
 
-// Temp paths live in fixed static slots so a signal handler can unlink them without allocating.
-constexpr std::size_t kSlots = 32;
-constexpr std::size_t kPathMax = 4096;
-std::array<std::array<char, kPathMax>, kSlots> g_temp_paths{};
-std::array<std::atomic<bool>, kSlots> g_slot_used{};
-std::mutex g_slot_mutex;
+// Pending temp paths, for a signal handler that unlinks them without allocating: a list whose nodes
+// are fully built before they are published and never freed (a handler on another thread may be
+// walking it), only marked dead. A run creates a few hundred at most.
+struct PendingNode {
+  std::unique_ptr<char[]> path;
+  std::atomic<bool> live{true};
+  PendingNode* next = nullptr;
+};
+std::atomic<PendingNode*> g_pending{nullptr};
 
-int claim_slot(const std::string& path) {
-  if (path.size() >= kPathMax) return -1;
-  std::lock_guard lock(g_slot_mutex);
-  for (std::size_t i = 0; i < kSlots; ++i) {
-    if (!g_slot_used[i].load()) {
-      std::memcpy(g_temp_paths[i].data(), path.c_str(), path.size() + 1);
-      g_slot_used[i].store(true);
-      return static_cast<int>(i);
-    }
+PendingNode* register_pending(const std::string& path) {
+  auto* node = new PendingNode;
+  node->path = std::make_unique<char[]>(path.size() + 1);
+  std::memcpy(node->path.get(), path.c_str(), path.size() + 1);
+  node->next = g_pending.load();
+  while (!g_pending.compare_exchange_weak(node->next, node)) {
   }
+  return node;
+}
+
+void unregister_pending(void* node) {
+  if (node) static_cast<PendingNode*>(node)->live.store(false);
+}
+
+std::string errno_text(int err) { return std::strerror(err); }
+
+// Open a new file next to `target`: <target>.tmp.<pid>, then <target>.tmp.<pid>.<random> while the
+// name is taken. O_EXCL|O_NOFOLLOW: an existing file or a planted symlink is never opened.
+int create_temp(const std::string& target, std::string& temp) {
+  const std::string base = target + ".tmp." + std::to_string(::getpid());
+  std::random_device rd;
+  for (int attempt = 0; attempt < 100; ++attempt) {
+    temp = attempt == 0 ? base : base + "." + std::to_string(rd() % 1000000u);
+    const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+    if (fd >= 0 || errno != EEXIST) return fd;
+  }
+  errno = EEXIST;
   return -1;
 }
 
-void release_slot(int slot) {
-  if (slot >= 0) g_slot_used[static_cast<std::size_t>(slot)].store(false);
-}
+}  // namespace
 
-std::string errno_text() { return std::strerror(errno); }
-
-struct PendingFile {
-  std::string target, temp;
-  int slot = -1;
-};
-
-PendingFile write_temp(const std::string& path, const std::string& content) {
-  PendingFile p{path, path + ".tmp." + std::to_string(::getpid()), -1};
-  p.slot = claim_slot(p.temp);
-  int fd = ::open(p.temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) {
-    release_slot(p.slot);
-    throw InputError(path, "cannot write output file: " + errno_text());
-  }
+TempFile TempFile::write(const std::string& target, std::string_view content) {
+  TempFile t;
+  t.target_ = target;
+  const int fd = create_temp(target, t.temp_);
+  if (fd < 0) throw InputError(target, "cannot write output file: " + errno_text(errno));
+  t.registration_ = register_pending(t.temp_);
   const char* data = content.data();
   std::size_t left = content.size();
   while (left > 0) {
-    ssize_t n = ::write(fd, data, left);
+    const ssize_t n = ::write(fd, data, left);
     if (n < 0) {
       if (errno == EINTR) continue;
-      std::string why = errno_text();
+      const int err = errno;
       ::close(fd);
-      ::unlink(p.temp.c_str());
-      release_slot(p.slot);
-      throw InputError(path, "cannot write output file: " + why);
+      throw InputError(target, "cannot write output file: " + errno_text(err));  // ~TempFile removes it
     }
     data += n;
     left -= static_cast<std::size_t>(n);
   }
-  if (::close(fd) != 0) {
-    std::string why = errno_text();
-    ::unlink(p.temp.c_str());
-    release_slot(p.slot);
-    throw InputError(path, "cannot write output file: " + why);
-  }
-  return p;
+  if (::close(fd) != 0) throw InputError(target, "cannot write output file: " + errno_text(errno));
+  return t;
 }
 
-void discard(std::vector<PendingFile>& pending) {
-  for (auto& p : pending) {
-    ::unlink(p.temp.c_str());
-    release_slot(p.slot);
-  }
+TempFile::TempFile(TempFile&& o) noexcept
+    : target_(std::move(o.target_)), temp_(std::move(o.temp_)), registration_(o.registration_) {
+  o.temp_.clear();
+  o.registration_ = nullptr;
 }
 
-}  // namespace
+TempFile& TempFile::operator=(TempFile&& o) noexcept {
+  if (this != &o) {
+    discard();
+    target_ = std::move(o.target_);
+    temp_ = std::move(o.temp_);
+    registration_ = o.registration_;
+    o.temp_.clear();
+    o.registration_ = nullptr;
+  }
+  return *this;
+}
+
+TempFile::~TempFile() { discard(); }
+
+void TempFile::discard() noexcept {
+  if (!temp_.empty()) ::unlink(temp_.c_str());
+  unregister_pending(registration_);
+  registration_ = nullptr;
+  temp_.clear();
+}
+
+void TempFile::rename_into_place() {
+  if (::rename(temp_.c_str(), target_.c_str()) != 0) {
+    const int err = errno;
+    discard();
+    throw InputError(target_, "cannot replace output file: " + errno_text(err));
+  }
+  unregister_pending(registration_);
+  registration_ = nullptr;
+  temp_.clear();
+}
 
 void write_file_atomic(const std::string& path, const std::string& content) {
   write_files_atomic({{path, content}});
 }
 
 void write_files_atomic(const std::vector<std::pair<std::string, std::string>>& files) {
-  std::vector<PendingFile> pending;
-  try {
-    for (const auto& [path, content] : files) pending.push_back(write_temp(path, content));
-  } catch (...) {
-    discard(pending);
-    throw;
-  }
-  for (std::size_t i = 0; i < pending.size(); ++i) {
-    if (::rename(pending[i].temp.c_str(), pending[i].target.c_str()) != 0) {
-      std::string why = errno_text();
-      std::vector<PendingFile> rest(pending.begin() + static_cast<std::ptrdiff_t>(i), pending.end());
-      discard(rest);
-      throw InputError(pending[i].target, "cannot replace output file: " + why);
-    }
-    release_slot(pending[i].slot);
-  }
+  std::vector<TempFile> pending;
+  pending.reserve(files.size());
+  for (const auto& [path, content] : files) pending.push_back(TempFile::write(path, content));
+  for (auto& p : pending) p.rename_into_place();
 }
 
 void remove_pending_temp_files_signal_safe() noexcept {
-  for (std::size_t i = 0; i < kSlots; ++i)
-    if (g_slot_used[i].load()) ::unlink(g_temp_paths[i].data());
+  for (PendingNode* n = g_pending.load(); n; n = n->next)
+    if (n->live.load()) ::unlink(n->path.get());
 }
 
 }  // namespace qspectra::report

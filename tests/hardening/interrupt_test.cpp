@@ -13,10 +13,14 @@ TEST(Interrupt, NeedsTheApps) { GTEST_SKIP() << "needs the apps (QSPECTRA_BUILD_
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <thread>
+
+#include <nlohmann/json.hpp>
 
 #include "../apps/app_runner.hpp"
 #include "../io/safetensors_builder.hpp"
 #include "child_process.hpp"
+#include "qspectra/core/sha256.hpp"
 
 namespace qspectra::testing {
 namespace {
@@ -107,7 +111,61 @@ TEST(Interrupt, UninterruptedRunReplacesTheOldFile) {
   std::vector<std::string> names;
   for (const auto& f : files_under(out)) names.push_back(fs::path(f).filename().string());
   std::sort(names.begin(), names.end());
-  EXPECT_EQ(names, (std::vector<std::string>{"ww_layers.csv", "ww_summary.json"})) << "no temp file left";
+  EXPECT_EQ(names, (std::vector<std::string>{".qspectra-lock", ".qspectra-manifest.json", "ww_layers.csv",
+                                             "ww_summary.json"}))
+      << "no temp file left";
+}
+
+// Whenever the signal lands (before, during or after the commit), the exit status tells the truth:
+// 130 = the out-dir is exactly as before; 0 = it holds this run's complete files, as its manifest says.
+TEST(Interrupt, ExitStatusMatchesWhatTheOutDirHolds) {
+  test::TempDir tmp;
+  write_many_layer_model(tmp.path() / "model");
+  const fs::path out = tmp.path() / "out";
+  const std::vector<std::string> args = {app_path("ww-analyze"), (tmp.path() / "model").string(), "--out-dir",
+                                         out.string(), "--threads", "1", "--quiet"};
+  auto first = run_app("ww-analyze", {(tmp.path() / "model").string(), "--out-dir", out.string(), "--quiet",
+                                      "--format", "csv"});
+  ASSERT_EQ(first.exit_code, 0) << first.output;
+  std::string previous_manifest = slurp(out / ".qspectra-manifest.json");
+  std::string previous_csv = slurp(out / "ww_layers.csv");
+  int interrupted = 0, completed = 0;
+  for (int delay_ms = 0; delay_ms <= 330; delay_ms += 30) {
+    SCOPED_TRACE("signal after " + std::to_string(delay_ms) + " ms");
+    ChildProcess child(args, 1 << 16);
+    std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms));
+    child.signal(SIGINT);
+    const int code = child.wait();
+    for (const auto& f : files_under(out)) EXPECT_EQ(f.find(".tmp."), std::string::npos) << f;
+    const std::string manifest = slurp(out / ".qspectra-manifest.json");
+    if (code == 130) {
+      ++interrupted;
+      // (Empty when the signal came before the handlers were installed: killed by SIGINT, also 130.)
+      if (!child.stderr_text().empty())
+        EXPECT_NE(child.stderr_text().find("no output written"), std::string::npos) << child.stderr_text();
+      EXPECT_EQ(manifest, previous_manifest);
+      EXPECT_EQ(slurp(out / "ww_layers.csv"), previous_csv);
+    } else {
+      ASSERT_EQ(code, 0) << child.stderr_text();
+      ++completed;
+      const auto j = nlohmann::json::parse(manifest);
+      EXPECT_EQ(j["complete"], true);
+      ASSERT_EQ(j["files"].size(), 2u);
+      for (const auto& f : j["files"])
+        EXPECT_EQ(sha256_hex(slurp(out / f["path"].get<std::string>())), f["sha256"].get<std::string>())
+            << f["path"];
+      // Restore the earlier state for the next round.
+      auto again = run_app("ww-analyze", {(tmp.path() / "model").string(), "--out-dir", out.string(), "--quiet",
+                                          "--format", "csv"});
+      ASSERT_EQ(again.exit_code, 0) << again.output;
+      EXPECT_FALSE(fs::exists(out / "ww_summary.json")) << "the earlier run's file was not removed";
+      previous_manifest = slurp(out / ".qspectra-manifest.json");
+      previous_csv = slurp(out / "ww_layers.csv");
+    }
+  }
+  EXPECT_GT(interrupted, 0) << "no run was interrupted: the model is too small for this test";
+  RecordProperty("interrupted", interrupted);
+  RecordProperty("completed", completed);
 }
 
 }  // namespace
