@@ -7,6 +7,7 @@
 #include <sys/file.h>
 #include <unistd.h>
 
+#include <csignal>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -194,6 +195,24 @@ TEST(OutputDirApps, ASecondRunWaitsForTheOneCommittingToTheSameDirectory) {
   EXPECT_EQ(child.wait(), 0) << child.stderr_text();
   EXPECT_TRUE(fs::exists(out / "ww_layers.csv"));
   EXPECT_EQ(manifest_paths(out), (std::vector<std::string>{"ww_layers.csv", "ww_summary.json"}));
+}
+
+TEST(OutputDirApps, CtrlCWhileWaitingForTheLockLeavesTheDirectoryAsItWas) {
+  test::TempDir tmp;
+  const fs::path out = tmp.path() / "out";
+  fs::create_directories(out);
+  test::write_file(out / "ww_layers.csv", std::string_view("earlier"));
+  const int held = ::open((out / ".qspectra-lock").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  ASSERT_GE(held, 0);
+  ASSERT_EQ(::flock(held, LOCK_EX), 0);
+  ChildProcess child({app_path("ww-analyze"), kSmall, "--out-dir", out.string(), "--quiet"});
+  ASSERT_TRUE(child.wait_for_line("waiting for it to finish")) << child.stderr_text();
+  child.signal(SIGINT);
+  EXPECT_EQ(child.wait(), 130) << child.stderr_text();
+  EXPECT_NE(child.stderr_text().find("interrupted; no output written"), std::string::npos) << child.stderr_text();
+  ::close(held);
+  EXPECT_EQ(listing(out), (std::vector<std::string>{".qspectra-lock", "ww_layers.csv"}));
+  EXPECT_EQ(slurp(out / "ww_layers.csv"), "earlier");
 }
 
 }  // namespace

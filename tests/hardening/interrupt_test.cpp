@@ -124,16 +124,22 @@ TEST(Interrupt, ExitStatusMatchesWhatTheOutDirHolds) {
   const fs::path out = tmp.path() / "out";
   const std::vector<std::string> args = {app_path("ww-analyze"), (tmp.path() / "model").string(), "--out-dir",
                                          out.string(), "--threads", "1", "--quiet"};
+  const auto t0 = std::chrono::steady_clock::now();
+  ASSERT_EQ(ChildProcess(args, 1 << 16).wait(), 0);
+  // Signal times spread over a whole run (start, analysis, commit, exit).
+  const auto run_ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0);
   auto first = run_app("ww-analyze", {(tmp.path() / "model").string(), "--out-dir", out.string(), "--quiet",
                                       "--format", "csv"});
   ASSERT_EQ(first.exit_code, 0) << first.output;
   std::string previous_manifest = slurp(out / ".qspectra-manifest.json");
   std::string previous_csv = slurp(out / "ww_layers.csv");
   int interrupted = 0, completed = 0;
-  for (int delay_ms = 0; delay_ms <= 330; delay_ms += 30) {
-    SCOPED_TRACE("signal after " + std::to_string(delay_ms) + " ms");
+  for (int step = 0; step <= 16; ++step) {
+    const auto delay = run_ms * step / 14;
+    SCOPED_TRACE("signal after " + std::to_string(delay.count()) + " ms of a " + std::to_string(run_ms.count()) +
+                 " ms run");
     ChildProcess child(args, 1 << 16);
-    std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms));
+    std::this_thread::sleep_for(delay);
     child.signal(SIGINT);
     const int code = child.wait();
     for (const auto& f : files_under(out)) EXPECT_EQ(f.find(".tmp."), std::string::npos) << f;
