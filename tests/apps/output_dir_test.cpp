@@ -215,5 +215,30 @@ TEST(OutputDirApps, CtrlCWhileWaitingForTheLockLeavesTheDirectoryAsItWas) {
   EXPECT_EQ(slurp(out / "ww_layers.csv"), "earlier");
 }
 
+TEST(OutputDirApps, SymlinksPlantedAtTheTempNamesAreNotFollowed) {
+  // An attacker with write access to the out-dir plants ww_layers.csv.tmp.<pid> symlinks for the next
+  // pids. The run's pid must fall in the planted range for the test to mean something: retried a few times.
+  test::TempDir tmp;
+  const fs::path out = tmp.path() / "out";
+  fs::create_directories(out);
+  test::write_file(tmp.path() / "victim.txt", std::string_view("precious"));
+  bool hit = false;
+  for (int attempt = 0; attempt < 5 && !hit; ++attempt) {
+    const pid_t probe = ChildProcess({"/bin/true"}).pid();
+    for (pid_t p = probe + 1; p <= probe + 400; ++p)
+      for (const char* f : {"ww_layers.csv", "ww_summary.json", ".qspectra-manifest.json"}) {
+        std::error_code ec;
+        fs::create_symlink(tmp.path() / "victim.txt", out / (std::string(f) + ".tmp." + std::to_string(p)), ec);
+      }
+    ChildProcess child({app_path("ww-analyze"), kSmall, "--out-dir", out.string(), "--quiet"});
+    hit = child.pid() > probe && child.pid() <= probe + 400;
+    ASSERT_EQ(child.wait(), 0) << child.stderr_text();
+    EXPECT_EQ(slurp(tmp.path() / "victim.txt"), "precious");
+    EXPECT_FALSE(fs::is_symlink(out / "ww_layers.csv"));
+    EXPECT_EQ(manifest_paths(out), (std::vector<std::string>{"ww_layers.csv", "ww_summary.json"}));
+  }
+  EXPECT_TRUE(hit) << "the run's pid never fell in the planted range";
+}
+
 }  // namespace
 }  // namespace qspectra::testing

@@ -80,6 +80,7 @@ public:
   }
 
   const std::string& stderr_text() const { return stderr_; }
+  pid_t pid() const { return pid_; }
 
 private:
   pid_t pid_ = -1;
