@@ -16,6 +16,7 @@
 
 #include "../hardening/child_process.hpp"
 #include "../io/safetensors_builder.hpp"
+#include "qspectra/core/sha256.hpp"
 #include "app_runner.hpp"
 
 namespace qspectra::testing {
@@ -195,6 +196,31 @@ TEST(OutputDirApps, ASecondRunWaitsForTheOneCommittingToTheSameDirectory) {
   EXPECT_EQ(child.wait(), 0) << child.stderr_text();
   EXPECT_TRUE(fs::exists(out / "ww_layers.csv"));
   EXPECT_EQ(manifest_paths(out), (std::vector<std::string>{"ww_layers.csv", "ww_summary.json"}));
+}
+
+TEST(OutputDirApps, TwoConcurrentRunsLeaveOneRunsFiles) {
+  // Runs with different file sets (with and without --base) started together on one out-dir: the
+  // directory ends with exactly one run's files, all complete, as the manifest says.
+  test::TempDir tmp;
+  const fs::path out = tmp.path() / "out";
+  for (int round = 0; round < 3; ++round) {
+    SCOPED_TRACE("round " + std::to_string(round));
+    ChildProcess with_base({app_path("ww-analyze"), kSmall, "--base", kSmall, "--out-dir", out.string(), "--quiet"}, 1 << 16);
+    ChildProcess plain({app_path("ww-analyze"), kSmall, "--out-dir", out.string(), "--quiet", "--format", "csv"}, 1 << 16);
+    ASSERT_EQ(with_base.wait(), 0) << with_base.stderr_text();
+    ASSERT_EQ(plain.wait(), 0) << plain.stderr_text();
+    const auto j = nlohmann::json::parse(slurp(out / ".qspectra-manifest.json"));
+    ASSERT_EQ(j["complete"], true);
+    std::vector<std::string> expected = {".qspectra-lock", ".qspectra-manifest.json"};
+    for (const auto& f : j["files"]) {
+      const std::string path = f["path"];
+      expected.push_back(path);
+      EXPECT_EQ(qspectra::sha256_hex(slurp(out / path)), f["sha256"].get<std::string>()) << path;
+    }
+    std::sort(expected.begin(), expected.end());
+    EXPECT_EQ(listing(out), expected);
+    EXPECT_TRUE(j["files"].size() == 1u || j["files"].size() == 4u) << j.dump();
+  }
 }
 
 TEST(OutputDirApps, CtrlCWhileWaitingForTheLockLeavesTheDirectoryAsItWas) {
