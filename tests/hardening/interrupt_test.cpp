@@ -116,6 +116,49 @@ TEST(Interrupt, UninterruptedRunReplacesTheOldFile) {
       << "no temp file left";
 }
 
+// A signal after the outputs were committed (here: while the table is being printed to a full stdout
+// pipe) must not report "interrupted" with 130: the outputs are this run's, complete; exit 0 and say so.
+TEST(Interrupt, SignalAfterTheCommitExitsZeroAndSaysTheOutputsAreComplete) {
+  test::TempDir tmp;
+  write_many_layer_model(tmp.path() / "model");
+  const fs::path out = tmp.path() / "out";
+  const fs::path err = tmp.path() / "stderr.txt";
+  int fds[2];
+  ASSERT_EQ(::pipe2(fds, O_CLOEXEC), 0);
+  ::fcntl(fds[0], F_SETPIPE_SZ, 4096);
+  posix_spawn_file_actions_t fa;
+  posix_spawn_file_actions_init(&fa);
+  posix_spawn_file_actions_adddup2(&fa, fds[1], STDOUT_FILENO);
+  posix_spawn_file_actions_addopen(&fa, STDERR_FILENO, err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  std::vector<std::string> argv = {app_path("ww-analyze"), (tmp.path() / "model").string(), "--out-dir", out.string(),
+                                   "--threads", "1"};
+  std::vector<char*> args;
+  for (auto& a : argv) args.push_back(a.data());
+  args.push_back(nullptr);
+  pid_t pid = -1;
+  ASSERT_EQ(::posix_spawn(&pid, args[0], &fa, nullptr, args.data(), environ), 0);
+  posix_spawn_file_actions_destroy(&fa);
+  ::close(fds[1]);
+  // The table (400 rows) does not fit the 4 KB pipe: the child blocks printing it, after its commit.
+  bool committed = false;
+  for (int i = 0; i < 600 && !committed; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    if (fs::exists(out / ".qspectra-manifest.json"))
+      committed = nlohmann::json::parse(slurp(out / ".qspectra-manifest.json"))["complete"] == true;
+  }
+  EXPECT_TRUE(committed);
+  ::kill(pid, SIGINT);
+  char buf[4096];
+  while (::read(fds[0], buf, sizeof buf) > 0) {
+  }
+  ::close(fds[0]);
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  ASSERT_TRUE(WIFEXITED(status)) << slurp(err);
+  EXPECT_EQ(WEXITSTATUS(status), 0) << slurp(err);
+  EXPECT_NE(slurp(err).find("interrupted after the outputs were committed"), std::string::npos) << slurp(err);
+}
+
 // Whenever the signal lands (before, during or after the commit), the exit status tells the truth:
 // 130 = the out-dir is exactly as before; 0 = it holds this run's complete files, as its manifest says.
 TEST(Interrupt, ExitStatusMatchesWhatTheOutDirHolds) {
