@@ -20,8 +20,9 @@ namespace {
 std::atomic<bool> g_cancel{false};
 std::atomic<int> g_signals{0};
 
-// "<app>: error: " for the signal handler, which cannot format.
+// "<app>: error: " and "<app>: warning: " for the signal handler, which cannot format.
 char g_error_prefix[96] = "error: ";
+char g_warning_prefix[96] = "warning: ";
 
 void write_stderr_signal_safe(const char* a, const char* b) noexcept {
   (void)!::write(STDERR_FILENO, a, std::strlen(a));
@@ -41,7 +42,7 @@ extern "C" void on_signal(int) {
                                  ".qspectra-manifest.json says \"complete\": false); rerun\n");
         break;
       case report::CommitPhase::Committed:
-        write_stderr_signal_safe(g_error_prefix, "interrupted after the outputs were committed (they are complete)\n");
+        write_stderr_signal_safe(g_warning_prefix, "interrupted after the outputs were committed; they are complete\n");
         _exit(kOk);
       default:
         write_stderr_signal_safe(g_error_prefix, "interrupted; no output written\n");
@@ -77,6 +78,7 @@ void setup_logging(const std::string& app_name, bool quiet, bool verbose) {
 int run(CLI::App& cli, int argc, char** argv, const std::function<int()>& body) {
   const std::string app = cli.get_name();
   std::snprintf(g_error_prefix, sizeof g_error_prefix, "%s: error: ", app.c_str());
+  std::snprintf(g_warning_prefix, sizeof g_warning_prefix, "%s: warning: ", app.c_str());
   install_signal_handlers();
   try {
     cli.parse(argc, argv);
