@@ -249,6 +249,39 @@ TEST(DenialOfService, LongShapeArrayAndDeepNestingAreBounded) {
   EXPECT_LT(scope.peak_extra(), 1 * kMB);
 }
 
+TEST(DenialOfService, HeaderOfEmptyContainersIsRefusedAtTheFirstEntry) {
+  // ~99 MB of `{}`: a parse tree of it cost 3 GB before any rule was checked. The header is streamed
+  // entry by entry and refused at the first one that breaks a rule.
+  std::string list = "{\"a\":[";
+  list.reserve(kMaxHeader);
+  while (list.size() < kMaxHeader - 8) list += "{},";
+  list += "{}]}";
+  {
+    const auto file = raw_safetensors(list);
+    AllocScope scope;
+    expect_rejected(as_span(file), "a: entry has more than 64 nested arrays or objects");
+    EXPECT_LT(scope.peak_extra(), 1 * kMB);
+  }
+  std::string entries = "{";
+  entries.reserve(kMaxHeader);
+  for (std::size_t i = 0; entries.size() < kMaxHeader - 32; ++i) entries += "\"k" + std::to_string(i) + "\":{},";
+  entries += "\"z\":{}}";
+  const auto file = raw_safetensors(entries);
+  AllocScope scope;
+  expect_rejected(as_span(file), "k0: missing \"dtype\"");
+  EXPECT_LT(scope.peak_extra(), 1 * kMB);
+}
+
+TEST(DenialOfService, MetadataWithTooManyKeysIsRefusedWithinBudget) {
+  std::string h = "{\"__metadata__\":{";
+  for (int i = 0; i < 70'000; ++i) h += (i ? ",\"" : "\"") + std::to_string(i) + "\":\"v\"";
+  h += "}}";
+  const auto file = raw_safetensors(h);
+  AllocScope scope;
+  expect_rejected(as_span(file), "__metadata__: entry has more than 65536 keys");
+  EXPECT_LT(peak_logged(scope, h.size()), budget(h.size()));
+}
+
 TEST(DenialOfService, IndexWithHundredsOfThousandsOfEntriesWithinBudget) {
   constexpr std::size_t n = 300'000;
   std::string j = "{\"metadata\":{\"total_size\":99999999999999},\"weight_map\":{";
