@@ -1,6 +1,6 @@
 #include "qspectra/core/printable.hpp"
 
-#include <fmt/format.h>
+#include <cstdio>
 
 namespace qspectra {
 
@@ -16,11 +16,16 @@ std::string printable(std::string_view s, std::size_t max_bytes) {
       case '\r': out += "\\r"; break;
       case '\t': out += "\\t"; break;
       default:
-        if (c < 0x20 || c == 0x7F) out += fmt::format("\\x{:02x}", c);
-        else out += static_cast<char>(c);
+        if (c < 0x20 || c == 0x7F) {
+          char hex[8];
+          std::snprintf(hex, sizeof hex, "\\x%02x", c);
+          out += hex;
+        } else {
+          out += static_cast<char>(c);
+        }
     }
   }
-  if (keep < s.size()) out += fmt::format("... ({} more bytes)", s.size() - keep);
+  if (keep < s.size()) out += "... (" + std::to_string(s.size() - keep) + " more bytes)";
   return out;
 }
 
