@@ -38,13 +38,16 @@ if(NOT QSPECTRA_HAVE_TORCH)
 endif()
 message(STATUS "qspectra: PyTorch checkpoint reader enabled (LibTorch ${Torch_VERSION})")
 
-# The plugin holds its own copies of the pickle parser, the dtype widening and the file mapping (no
+# The plugin holds its own copies of the pickle parser, the dtype widening, the file mapping and the
+# zip directory check (no
 # -fPIC static libs to link); -z defs: everything else must come from LibTorch and the C++ runtime.
 add_library(qspectra_io_torch MODULE
   ${PROJECT_SOURCE_DIR}/src/io/torch/checkpoint.cpp
   ${PROJECT_SOURCE_DIR}/src/io/torch/state_dict_pickle.cpp
   ${PROJECT_SOURCE_DIR}/src/io/dtype.cpp
-  ${PROJECT_SOURCE_DIR}/src/io/mapped_file.cpp)
+  ${PROJECT_SOURCE_DIR}/src/io/mapped_file.cpp
+  ${PROJECT_SOURCE_DIR}/src/io/zip_directory.cpp
+  ${PROJECT_SOURCE_DIR}/src/core/printable.cpp)
 target_include_directories(qspectra_io_torch PRIVATE ${PROJECT_SOURCE_DIR}/include)
 target_compile_options(qspectra_io_torch PRIVATE -Wall -Wextra)
 target_link_libraries(qspectra_io_torch PRIVATE torch)

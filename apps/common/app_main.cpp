@@ -10,6 +10,7 @@
 #include <spdlog/spdlog.h>
 
 #include "qspectra/core/error.hpp"
+#include "qspectra/core/printable.hpp"
 #include "qspectra/pipeline/analyze.hpp"
 #include "qspectra/report/atomic_file.hpp"
 #include "qspectra/report/output_dir.hpp"
@@ -59,8 +60,9 @@ void install_signal_handlers() {
   sigaction(SIGTERM, &sa, nullptr);
 }
 
+// Messages echo untrusted names and file contents: one line, control bytes escaped, length capped.
 int fail(const std::string& app, const std::string& what, int code) {
-  std::fprintf(stderr, "%s: error: %s\n", app.c_str(), what.c_str());
+  std::fprintf(stderr, "%s: error: %s\n", app.c_str(), printable(what).c_str());
   return code;
 }
 

@@ -10,30 +10,22 @@ namespace {
 
 using json = nlohmann::json;
 
-// "[json.exception.parse_error.101] parse error at ..." -> "parse error at ..."
-std::string strip_nlohmann_prefix(const std::string& what) {
-  if (!what.empty() && what[0] == '[') {
-    auto close = what.find("] ");
-    if (close != std::string::npos) return what.substr(close + 2);
-  }
-  return what;
-}
-
 // First pass: structure checks only. Keeps one key set per open object, so the cost is linear
 // in the text and independent of any sizes the JSON declares.
 class StrictnessCheck : public nlohmann::json_sax<json> {
 public:
-  explicit StrictnessCheck(int max_depth) : max_depth_(max_depth) {}
+  StrictnessCheck(int max_depth, std::size_t max_values) : max_depth_(max_depth), max_values_(max_values) {}
   std::string error;
 
-  bool null() override { return true; }
-  bool boolean(bool) override { return true; }
-  bool number_integer(number_integer_t) override { return true; }
-  bool number_unsigned(number_unsigned_t) override { return true; }
-  bool number_float(number_float_t, const string_t&) override { return true; }
-  bool string(string_t&) override { return true; }
-  bool binary(binary_t&) override { return true; }
+  bool null() override { return value(); }
+  bool boolean(bool) override { return value(); }
+  bool number_integer(number_integer_t) override { return value(); }
+  bool number_unsigned(number_unsigned_t) override { return value(); }
+  bool number_float(number_float_t, const string_t&) override { return value(); }
+  bool string(string_t&) override { return value(); }
+  bool binary(binary_t&) override { return value(); }
   bool start_object(std::size_t) override {
+    if (!value()) return false;
     objects_.emplace_back();
     return enter();
   }
@@ -46,7 +38,7 @@ public:
     --depth_;
     return true;
   }
-  bool start_array(std::size_t) override { return enter(); }
+  bool start_array(std::size_t) override { return value() && enter(); }
   bool end_array() override {
     --depth_;
     return true;
@@ -56,6 +48,11 @@ public:
   }
 
 private:
+  bool value() {
+    if (++values_ > max_values_)
+      return fail("JSON holds more than " + std::to_string(max_values_) + " values; refused before it is built in memory");
+    return true;
+  }
   bool enter() {
     if (++depth_ > max_depth_) return fail("JSON nested deeper than " + std::to_string(max_depth_) + " levels");
     return true;
@@ -65,11 +62,21 @@ private:
     return false;
   }
   int max_depth_;
+  std::size_t max_values_;
+  std::size_t values_ = 0;
   int depth_ = 0;
   std::vector<std::unordered_set<std::string>> objects_;
 };
 
 }  // namespace
+
+std::string strip_nlohmann_prefix(const std::string& what) {
+  if (!what.empty() && what[0] == '[') {
+    auto close = what.find("] ");
+    if (close != std::string::npos) return what.substr(close + 2);
+  }
+  return what;
+}
 
 bool is_valid_utf8(std::string_view text) {
   const auto* s = reinterpret_cast<const unsigned char*>(text.data());
@@ -96,9 +103,9 @@ bool is_valid_utf8(std::string_view text) {
 }
 
 nlohmann::json parse_json_strict(std::string_view text, const std::string& label, int max_depth,
-                                 const json::parser_callback_t& callback) {
+                                 const json::parser_callback_t& callback, std::size_t max_values) {
   if (!is_valid_utf8(text)) throw InputError(label, "JSON is not valid UTF-8");
-  StrictnessCheck check(max_depth);
+  StrictnessCheck check(max_depth, max_values);
   try {
     if (!json::sax_parse(text.begin(), text.end(), &check))
       throw InputError(label, check.error.empty() ? "invalid JSON" : check.error);

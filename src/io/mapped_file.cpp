@@ -5,13 +5,64 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <csetjmp>
+#include <csignal>
 #include <cerrno>
+#include <mutex>
 #include <cstring>
 #include <utility>
 
 #include "qspectra/core/error.hpp"
 
 namespace qspectra::io {
+namespace {
+
+// The jump target of the guarded read running on this thread (SIGBUS is delivered to the thread that
+// touched the page).
+thread_local sigjmp_buf* t_bus_jump = nullptr;
+struct sigaction g_previous_bus {};
+
+extern "C" void on_sigbus(int sig, siginfo_t* info, void* context) {
+  if (sigjmp_buf* jump = t_bus_jump) siglongjmp(*jump, 1);
+  // Not one of our reads: behave as before we were installed.
+  if (g_previous_bus.sa_flags & SA_SIGINFO) {
+    if (g_previous_bus.sa_sigaction) return g_previous_bus.sa_sigaction(sig, info, context);
+  } else if (g_previous_bus.sa_handler != SIG_DFL && g_previous_bus.sa_handler != SIG_IGN && g_previous_bus.sa_handler) {
+    return g_previous_bus.sa_handler(sig);
+  }
+  signal(SIGBUS, SIG_DFL);  // the faulting access repeats on return and now terminates
+}
+
+void install_sigbus_handler() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    struct sigaction sa {};
+    sa.sa_sigaction = on_sigbus;
+    sa.sa_flags = SA_SIGINFO;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGBUS, &sa, &g_previous_bus);
+  });
+}
+
+}  // namespace
+
+void MappedFile::guarded_read(const std::string& path, const std::function<void()>& read) {
+  install_sigbus_handler();
+  sigjmp_buf jump;
+  sigjmp_buf* const outer = t_bus_jump;
+  if (sigsetjmp(jump, 1) != 0) {
+    t_bus_jump = outer;
+    throw InputError(path, "the file was truncated or changed while being read (SIGBUS on its mapping)");
+  }
+  t_bus_jump = &jump;
+  try {
+    read();
+  } catch (...) {
+    t_bus_jump = outer;
+    throw;
+  }
+  t_bus_jump = outer;
+}
 
 MappedFile::MappedFile(const std::string& path) {
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);

@@ -44,7 +44,16 @@ private:
   std::shared_ptr<SafetensorsFile> f_;
 };
 
+// index.json and config.json: small text files, read whole. Capped (as a safetensors header) so that a
+// huge or endless file (a FIFO, /dev/zero) is refused instead of read into memory.
+constexpr std::uintmax_t kMaxTextFile = 100'000'000;
+
 std::string read_text(const fs::path& p) {
+  std::error_code ec;
+  if (!fs::is_regular_file(p, ec)) throw InputError(p.string(), "not a regular file");
+  if (const auto size = fs::file_size(p, ec); !ec && size > kMaxTextFile)
+    throw InputError(p.string(), std::to_string(size) + " bytes; a JSON file of the model dir may have at most " +
+                                     std::to_string(kMaxTextFile));
   std::ifstream in(p, std::ios::binary);
   if (!in) throw InputError(p.string(), "cannot read");
   std::ostringstream ss;
@@ -176,8 +185,10 @@ ModelDir ModelDir::open(const std::string& path) {
     for (auto& [tensor, file] : parse_index_json(read_text(index_path), index_path.string()))
       by_file[file].push_back(tensor);
     for (auto& [file, tensors] : by_file) {
-      if (!fs::is_regular_file(dir / file, ec))
+      if (!fs::exists(dir / file, ec))
         throw InputError(index_path.string(), "names shard " + file + ", which does not exist");
+      if (!fs::is_regular_file(dir / file, ec))
+        throw InputError(index_path.string(), "names shard " + file + ", which is not a regular file");
       const std::size_t fi = add_file(dir / file);
       const auto& shard = *m.sources_[fi];
       std::sort(tensors.begin(), tensors.end());

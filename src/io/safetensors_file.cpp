@@ -41,7 +41,7 @@ TensorData SafetensorsFile::read(const TensorInfo& t) const {
   TensorData out;
   out.shape = t.shape;
   out.values.resize(n);
-  widen_to_double(t.dtype, bytes.data(), n, out.values.data());
+  MappedFile::guarded_read(path_, [&] { widen_to_double(t.dtype, bytes.data(), n, out.values.data()); });
   return out;
 }
 

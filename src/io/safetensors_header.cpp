@@ -2,6 +2,8 @@
 #include <algorithm>
 #include <limits>
 #include <numeric>
+#include <unordered_set>
+#include <vector>
 
 #include "json_strict.hpp"
 #include "qspectra/core/error.hpp"
@@ -56,6 +58,7 @@ TensorInfo parse_tensor(const std::string& name, const json& entry, const std::s
   if (!shape.is_array()) throw InputError(label, name + ": shape is not an array");
   uint64_t nonzero_product = 1;
   bool empty = false;
+  t.shape.reserve(shape.size());
   for (const auto& d : shape) {
     uint64_t v = non_negative_integer(d, label, name + ": shape entry");
     if (v == 0) {
@@ -101,6 +104,114 @@ std::map<std::string, std::string> parse_metadata(const json& m, const std::stri
   }
   return out;
 }
+
+// The header, streamed: each top-level entry is built as a small JSON value, checked (parse_tensor,
+// parse_metadata) and dropped at once, so memory holds the tensor table, never a tree of the whole
+// header (a tree costs 16-100 bytes per value: `{"a":{},"b":{},...}` is 7 bytes a value). The first
+// problem in document order stops the read. Inside one entry at most kMaxEntryContainers arrays or
+// objects and kMaxEntryKeys keys (kMaxMetadataKeys in __metadata__); arrays of numbers (shape) are
+// unbounded (16 bytes a value for >= 2 bytes of text).
+constexpr int kMaxDepth = 32;
+constexpr std::size_t kMaxEntryContainers = 64;
+constexpr std::size_t kMaxEntryKeys = 64;
+constexpr std::size_t kMaxMetadataKeys = 65536;
+
+class StreamingHeader final : public json::json_sax_t {
+public:
+  StreamingHeader(const std::string& label, SafetensorsHeader& h) : label_(label), h_(h) {}
+  std::string error;
+
+  bool null() override { return scalar(json(nullptr)); }
+  bool boolean(bool v) override { return scalar(json(v)); }
+  bool number_integer(number_integer_t v) override { return scalar(json(v)); }
+  bool number_unsigned(number_unsigned_t v) override { return scalar(json(v)); }
+  bool number_float(number_float_t v, const string_t&) override { return scalar(json(v)); }
+  bool string(string_t& v) override { return scalar(json(std::move(v))); }
+  bool binary(binary_t&) override { return fail("binary values are not JSON"); }
+
+  bool start_object(std::size_t) override { return open(json::object()); }
+  bool start_array(std::size_t) override { return open(json::array()); }
+  bool end_object() override { return close(); }
+  bool end_array() override { return close(); }
+
+  bool key(string_t& k) override {
+    if (depth_ == 1) {
+      if (!names_.insert(k).second) return fail("duplicate key \"" + k + "\"");
+      entry_name_ = k;
+      return true;
+    }
+    json& obj = *stack_.back();
+    if (obj.contains(k)) return fail("duplicate key \"" + k + "\"");
+    const std::size_t max_keys = entry_name_ == "__metadata__" ? kMaxMetadataKeys : kMaxEntryKeys;
+    if (++entry_keys_ > max_keys)
+      return fail(entry_name_ + ": entry has more than " + std::to_string(max_keys) + " keys");
+    pending_key_ = std::move(k);
+    return true;
+  }
+
+  bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception& ex) override {
+    return fail("invalid JSON: " + detail::strip_nlohmann_prefix(ex.what()));
+  }
+
+private:
+  bool fail(std::string msg) {
+    if (error.empty()) error = std::move(msg);
+    return false;
+  }
+  bool scalar(json v) {
+    if (depth_ == 0) return fail("header is not a JSON object");
+    if (depth_ == 1) return finish(std::move(v));
+    add(std::move(v));
+    return true;
+  }
+  void add(json v) {
+    json& top = *stack_.back();
+    if (top.is_array()) top.push_back(std::move(v));
+    else top[pending_key_] = std::move(v);
+  }
+  bool open(json container) {
+    if (++depth_ > kMaxDepth) return fail("JSON nested deeper than " + std::to_string(kMaxDepth) + " levels");
+    if (depth_ == 1) {
+      if (!container.is_object()) return fail("header is not a JSON object");
+      return true;
+    }
+    if (depth_ == 2) {
+      entry_ = std::move(container);
+      stack_.assign(1, &entry_);
+      entry_keys_ = 0;
+      entry_containers_ = 1;
+      return true;
+    }
+    if (++entry_containers_ > kMaxEntryContainers)
+      return fail(entry_name_ + ": entry has more than " + std::to_string(kMaxEntryContainers) + " nested arrays or objects");
+    add(std::move(container));
+    json& top = *stack_.back();
+    stack_.push_back(top.is_array() ? &top.back() : &top[pending_key_]);
+    return true;
+  }
+  bool close() {
+    --depth_;
+    if (depth_ == 0) return true;
+    stack_.pop_back();
+    if (depth_ == 1) return finish(std::move(entry_));
+    return true;
+  }
+  bool finish(json entry) {  // parse_tensor / parse_metadata throw InputError: it propagates
+    if (entry_name_ == "__metadata__") h_.metadata = parse_metadata(entry, label_);
+    else h_.tensors.push_back(parse_tensor(entry_name_, entry, label_));
+    entry_ = json();
+    return true;
+  }
+
+  const std::string& label_;
+  SafetensorsHeader& h_;
+  int depth_ = 0;
+  std::unordered_set<std::string> names_;  // top-level keys: duplicates are refused
+  std::string entry_name_, pending_key_;
+  json entry_;
+  std::vector<json*> stack_;  // the open containers of entry_ (pointers stay valid: only the top grows)
+  std::size_t entry_keys_ = 0, entry_containers_ = 0;
+};
 
 // Sorted by offsets, the tensors must tile [0, end) exactly: no holes, no overlaps.
 uint64_t check_offsets_tile(const std::vector<TensorInfo>& tensors, const std::string& label) {
@@ -160,15 +271,16 @@ SafetensorsHeader parse_safetensors(std::span<const std::byte> file, const std::
 
   std::string_view text(reinterpret_cast<const char*>(file.data() + 8), h.header_len);
   if (text.front() != '{') throw InputError(label, "header does not start with '{'");
-  const json j = detail::parse_json_strict(text, label + ": header");
-  if (!j.is_object()) throw InputError(label, "header is not a JSON object");
-
-  h.tensors.reserve(j.size());
-  for (const auto& [key, value] : j.items()) {
-    if (key == "__metadata__")
-      h.metadata = parse_metadata(value, label);
-    else
-      h.tensors.push_back(parse_tensor(key, value, label));
+  if (!detail::is_valid_utf8(text)) throw InputError(label + ": header", "JSON is not valid UTF-8");
+  {
+    StreamingHeader reader(label, h);
+    bool ok = false;
+    try {
+      ok = json::sax_parse(text.begin(), text.end(), &reader);
+    } catch (const json::exception& e) {
+      throw InputError(label + ": header", "invalid JSON: " + detail::strip_nlohmann_prefix(e.what()));
+    }
+    if (!ok) throw InputError(label + ": header", reader.error.empty() ? "invalid JSON" : reader.error);
   }
   std::sort(h.tensors.begin(), h.tensors.end(), [](const auto& a, const auto& b) { return a.name < b.name; });
 

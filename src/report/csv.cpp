@@ -1,6 +1,18 @@
 #include "qspectra/report/csv.hpp"
 
+#include <cerrno>
+#include <cstdlib>
+
 namespace qspectra::report {
+
+std::string neutralise_formula(const std::string& text) {
+  if (text.empty() || std::string_view("=+-@\t\r").find(text[0]) == std::string_view::npos) return text;
+  char* end = nullptr;
+  errno = 0;
+  std::strtod(text.c_str(), &end);
+  if (end == text.c_str() + text.size()) return text;  // "-1.5", "-inf": a number, not a formula
+  return "'" + text;
+}
 
 std::string csv_escape(const std::string& field) {
   if (field.find_first_of(",\"\r\n") == std::string::npos) return field;
@@ -23,7 +35,8 @@ std::string to_csv(const Table& table) {
   for (const auto& row : table.rows) {
     for (std::size_t i = 0; i < row.size(); ++i) {
       if (i) out += ',';
-      out += csv_escape(format_cell(row[i]));
+      const std::string cell = format_cell(row[i]);
+      out += csv_escape(std::holds_alternative<std::string>(row[i]) ? neutralise_formula(cell) : cell);
     }
     out += '\n';
   }

@@ -11,6 +11,7 @@
 #include "qspectra/core/error.hpp"
 #include "qspectra/io/model_dir.hpp"
 #include "qspectra/io/safetensors.hpp"
+#include "qspectra/io/zip_directory.hpp"
 
 namespace qspectra::testing {
 namespace {
@@ -77,6 +78,12 @@ TEST(FuzzCorpus, TorchPickleSeedsReplay) {
   });
 }
 #endif
+
+TEST(FuzzCorpus, ZipDirectorySeedsReplay) {
+  replay("zip_directory", [](const std::string& bytes) {
+    return error_of([&] { io::read_stored_zip_directory({reinterpret_cast<const std::byte*>(bytes.data()), bytes.size()}, "corpus"); });
+  });
+}
 
 // Finding (fuzz_safetensors, invariant "dimension >= 0"): after a zero dimension the element-count
 // overflow check let any dimension through, so [0, 2^64-1] was stored as the int64 shape [0, -1],

@@ -16,6 +16,7 @@
 #include "qspectra/core/error.hpp"
 #include "qspectra/io/model_dir.hpp"
 #include "qspectra/io/safetensors.hpp"
+#include "qspectra/io/torch_checkpoint.hpp"
 
 // ---- global operator new/delete, counting usable bytes (the aligned forms are left alone: they use
 // aligned_alloc/free in libstdc++ and never reach these) ----
@@ -247,6 +248,68 @@ TEST(DenialOfService, LongShapeArrayAndDeepNestingAreBounded) {
   AllocScope scope;
   expect_rejected(as_span(deep), "nested deeper than 32");
   EXPECT_LT(scope.peak_extra(), 1 * kMB);
+}
+
+TEST(DenialOfService, HeaderOfEmptyContainersIsRefusedAtTheFirstEntry) {
+  // ~99 MB of `{}`: a parse tree of it cost 3 GB before any rule was checked. The header is streamed
+  // entry by entry and refused at the first one that breaks a rule.
+  std::string list = "{\"a\":[";
+  list.reserve(kMaxHeader);
+  while (list.size() < kMaxHeader - 8) list += "{},";
+  list += "{}]}";
+  {
+    const auto file = raw_safetensors(list);
+    AllocScope scope;
+    expect_rejected(as_span(file), "a: entry has more than 64 nested arrays or objects");
+    EXPECT_LT(scope.peak_extra(), 1 * kMB);
+  }
+  std::string entries = "{";
+  entries.reserve(kMaxHeader);
+  for (std::size_t i = 0; entries.size() < kMaxHeader - 32; ++i) entries += "\"k" + std::to_string(i) + "\":{},";
+  entries += "\"z\":{}}";
+  const auto file = raw_safetensors(entries);
+  AllocScope scope;
+  expect_rejected(as_span(file), "k0: missing \"dtype\"");
+  EXPECT_LT(scope.peak_extra(), 1 * kMB);
+}
+
+TEST(DenialOfService, MetadataWithTooManyKeysIsRefusedWithinBudget) {
+  std::string h = "{\"__metadata__\":{";
+  for (int i = 0; i < 70'000; ++i) h += (i ? ",\"" : "\"") + std::to_string(i) + "\":\"v\"";
+  h += "}}";
+  const auto file = raw_safetensors(h);
+  AllocScope scope;
+  expect_rejected(as_span(file), "__metadata__: entry has more than 65536 keys");
+  EXPECT_LT(peak_logged(scope, h.size()), budget(h.size()));
+}
+
+TEST(DenialOfService, PickleObjectsAndSizeAreCapped) {
+  // Two million EMPTY_TUPLE opcodes: each one byte of pickle, each an object of ~100 bytes.
+  std::string p(2'000'000, ')');
+  p += '.';
+  AllocScope scope;
+  try {
+    io::torch::parse_state_dict_pickle({reinterpret_cast<const std::byte*>(p.data()), p.size()}, "bomb.bin");
+    ADD_FAILURE() << "accepted";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("more than 1048576 objects"), std::string::npos) << e.what();
+  }
+  std::printf("[   info   ] peak %.1f MB for a %.1f MB pickle of empty tuples\n", double(scope.peak_extra()) / kMB,
+              double(p.size()) / kMB);
+  EXPECT_LT(scope.peak_extra(), 256 * kMB);
+  // One memo entry a byte pair (EMPTY_TUPLE, MEMOIZE): the memo is capped the same way.
+  std::string memo;
+  for (int i = 0; i < 1'500'000; ++i) memo += ")\x94";
+  memo += '.';
+  AllocScope scope2;
+  EXPECT_THROW(io::torch::parse_state_dict_pickle({reinterpret_cast<const std::byte*>(memo.data()), memo.size()}, "m.bin"),
+               InputError);
+  EXPECT_LT(scope2.peak_extra(), 320 * kMB);
+  // Beyond the size limit nothing is parsed.
+  const std::vector<std::byte> huge(io::torch::kMaxPickleBytes + 1);
+  AllocScope scope3;
+  EXPECT_THROW(io::torch::parse_state_dict_pickle(huge, "huge.bin"), InputError);
+  EXPECT_LT(scope3.peak_extra(), 64 * 1024);
 }
 
 TEST(DenialOfService, IndexWithHundredsOfThousandsOfEntriesWithinBudget) {

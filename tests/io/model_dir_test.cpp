@@ -150,6 +150,16 @@ TEST(ModelDir, Errors) {
   write_file(missing.path() / "model.safetensors.index.json", std::string_view(R"({"weight_map":{"w":"model-00001.safetensors"}})"));
   expect_open_error(missing.str(), "names shard model-00001.safetensors, which does not exist");
 
+  // A shard that is a directory or a device is not "missing": say what it is.
+  TempDir special;
+  write_file(special.path() / "model.safetensors.index.json",
+             std::string_view(R"({"weight_map":{"w":"model-00001.safetensors","v":"model-00002.safetensors"}})"));
+  fs::create_directory(special.path() / "model-00001.safetensors");
+  expect_open_error(special.str(), "names shard model-00001.safetensors, which is not a regular file");
+  fs::remove(special.path() / "model-00001.safetensors");
+  fs::create_symlink("/dev/zero", special.path() / "model-00001.safetensors");
+  expect_open_error(special.str(), "names shard model-00001.safetensors, which is not a regular file");
+
   TempDir absent;
   write_file(absent.path() / "model-00001.safetensors", build_safetensors({zeros_f32("v", {4})}));
   write_file(absent.path() / "model.safetensors.index.json", std::string_view(R"({"weight_map":{"w":"model-00001.safetensors"}})"));

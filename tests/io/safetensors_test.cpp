@@ -207,6 +207,31 @@ TEST(SafetensorsFile, MapsReadsAndReleases) {
   EXPECT_THROW(f->raw(bogus), InputError);
 }
 
+TEST(SafetensorsFile, AFileTruncatedUnderItsMappingIsAnInputErrorNotSigbus) {
+  // Another process truncates the file after it was opened: the pages past the new end are gone and
+  // touching them raises SIGBUS. The read names the file instead of killing the process.
+  test::TempDir dir;
+  const auto path = dir.path() / "m.safetensors";
+  test::write_file(path, build_safetensors({{"w", "F32", {512, 512}, le_bytes(std::vector<float>(512 * 512, 1.0f))}}));
+  auto f = SafetensorsFile::open(path.string());
+  const TensorInfo* w = f->find("w");
+  ASSERT_NE(w, nullptr);
+  f->release(*w);
+  std::filesystem::resize_file(path, 4096);
+  try {
+    f->read(*w);
+    ADD_FAILURE() << "read a truncated mapping without an error";
+  } catch (const InputError& e) {
+    const std::string what = e.what();
+    EXPECT_NE(what.find(path.string() + ": the file was truncated or changed while being read"), std::string::npos) << what;
+  }
+  // The guard is per read: a later good read on another file works, and nested guards unwind.
+  const auto good = dir.path() / "g.safetensors";
+  test::write_file(good, build_safetensors({{"v", "F32", {2}, le_bytes(std::vector<float>{1, 2})}}));
+  auto g = SafetensorsFile::open(good.string());
+  EXPECT_EQ(g->read(*g->find("v")).values, (std::vector<double>{1, 2}));
+}
+
 TEST(SafetensorsFile, ZeroLengthDataAndBadFiles) {
   test::TempDir dir;
   test::write_file(dir.path() / "empty-data.safetensors", raw_safetensors("{}"));

@@ -170,6 +170,11 @@ TEST(StateDictPickle, ValidatesTensors) {
   expect_error(one("FloatStorage", 4, 0, {0x40000000, 0x40000000, 0x40000000}, {0, 0, 0}), "overflows");
   EXPECT_NO_THROW(parse(one("FloatStorage", 0, 0, {0, 5}, {5, 1})));    // empty tensor, empty storage
   EXPECT_NO_THROW(parse(one("FloatStorage", 1, 0, {3, 4}, {0, 0})));    // expanded (stride 0)
+  // torch.ones(1).expand(50000, 15000): 765 bytes on disk, 750M elements to read: refused.
+  expect_error(one("FloatStorage", 1, 0, {50000, 15000}, {0, 0}),
+               "tensor view of 750000000 elements repeats elements of storage 0 (1 elements)");
+  expect_error(one("FloatStorage", 2000, 0, {2000, 2000}, {1, 0}), "repeats elements");  // overlapping rows
+  EXPECT_NO_THROW(parse(one("FloatStorage", 4000000, 0, {2000, 2000}, {2000, 1})));      // as large as its storage
   EXPECT_EQ(parse(one("ComplexFloatStorage", 2, 0, {2}, {1})).tensors[0].dtype, DType::C64);  // read later, skipped
 
   Pickle bad_key;

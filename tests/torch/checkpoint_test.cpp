@@ -8,6 +8,7 @@
 
 #include <cmath>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -214,6 +215,79 @@ TEST(TorchCheckpoint, ClearErrorsForBadFiles) {
       for (const auto& t : src->tensors()) src->read(t);
     } catch (const InputError&) {
     }
+  }
+}
+
+// The central directory entry of record `suffix` in a zip held in `b` (its 46-byte header's offset).
+std::size_t central_entry(const std::vector<char>& b, const std::string& suffix) {
+  for (std::size_t p = 0; p + 46 < b.size(); ++p) {
+    if (std::memcmp(b.data() + p, "PK\x01\x02", 4) != 0) continue;
+    const std::size_t len = static_cast<unsigned char>(b[p + 28]) | static_cast<std::size_t>(static_cast<unsigned char>(b[p + 29])) << 8;
+    const std::string name(b.data() + p + 46, std::min(len, b.size() - p - 46));
+    if (name.size() >= suffix.size() && name.ends_with(suffix)) return p;
+  }
+  return 0;
+}
+
+TEST(TorchCheckpoint, HostileArchivesAreRefusedBeforeLibTorchReadsThem) {
+  TempDir dir;
+  const auto good = read_bytes(kData + "/tiny_state_dict.pt");
+  // A `version` record the central directory declares deflated to 1 GiB (a zip bomb): refused from
+  // the directory, nothing inflated (LibTorch would inflate it before any check of ours).
+  auto bomb = good;
+  const std::size_t v = central_entry(bomb, "/version");
+  ASSERT_NE(v, 0u);
+  bomb[v + 10] = 8;
+  for (int i = 0; i < 4; ++i) bomb[v + 24 + i] = i == 3 ? 0x40 : 0;  // uncompressed: 1 GiB
+  const std::size_t bomb_local = static_cast<unsigned char>(bomb[v + 42]) |
+                                 static_cast<std::size_t>(static_cast<unsigned char>(bomb[v + 43])) << 8 |
+                                 static_cast<std::size_t>(static_cast<unsigned char>(bomb[v + 44])) << 16;
+  bomb[bomb_local + 8] = 8;  // deflated in the local header too
+  write_bytes(dir.path() / "bomb.bin", bomb);
+  try {
+    open_checkpoint((dir.path() / "bomb.bin").string());
+    ADD_FAILURE() << "zip bomb accepted";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("version is compressed (zip method 8)"), std::string::npos) << e.what();
+  }
+  // A version record that is no number: an InputError, not "internal error: stoull".
+  auto words = good;
+  const std::size_t w = central_entry(words, "/version");
+  const std::size_t local = static_cast<unsigned char>(words[w + 42]) | static_cast<std::size_t>(static_cast<unsigned char>(words[w + 43])) << 8 |
+                            static_cast<std::size_t>(static_cast<unsigned char>(words[w + 44])) << 16;
+  const std::size_t data = local + 30 + (static_cast<unsigned char>(words[local + 26]) | static_cast<unsigned char>(words[local + 27]) << 8) +
+                           (static_cast<unsigned char>(words[local + 28]) | static_cast<unsigned char>(words[local + 29]) << 8);
+  words[data] = 'x';
+  write_bytes(dir.path() / "words.bin", words);
+  try {
+    open_checkpoint((dir.path() / "words.bin").string());
+    ADD_FAILURE() << "a non-numeric version accepted";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("is not a format version number"), std::string::npos) << e.what();
+  }
+  // torch.ones(1).expand(50000, 15000): 765 bytes that asked for 6 GB.
+  save(dir.path() / "expanded.bin", {{"w.weight", at::ones({1}).expand({50000, 15000})}});
+  try {
+    open_checkpoint((dir.path() / "expanded.bin").string());
+    ADD_FAILURE() << "expanded view accepted";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("repeats elements of storage"), std::string::npos) << e.what();
+  }
+}
+
+TEST(TorchCheckpoint, AFileTruncatedUnderItsMappingIsAnInputErrorNotSigbus) {
+  TempDir dir;
+  const auto path = dir.path() / "big.bin";
+  save(path, {{"w.weight", pattern({512, 512}, at::kFloat)}});
+  const auto src = open_checkpoint(path.string());
+  ASSERT_EQ(src->tensors().size(), 1u);
+  src->release(src->tensors()[0]);
+  fs::resize_file(path, 4096);
+  try {
+    src->read(src->tensors()[0]);
+    ADD_FAILURE() << "read a truncated mapping without an error";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("truncated or changed while being read"), std::string::npos) << e.what();
   }
 }
 

@@ -3,6 +3,7 @@
 // checkpoint plugin: pages are read only when touched and can be dropped again with release().
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <span>
 #include <string>
 
@@ -27,6 +28,12 @@ public:
   // Tells the kernel the pages of `range` (inside a mapping) are no longer needed, to keep RSS low
   // when streaming tensors. Advisory: pages shared with neighbours are simply re-read if needed.
   static void release(std::span<const std::byte> range);
+
+  // Runs `read` (which reads pages of a mapping of `path`). If the file shrinks under the mapping (another
+  // process truncates it), touching a page past its new end raises SIGBUS: that becomes
+  // InputError(path, "... truncated ..."), not a crash. `read` must hold no resources that need
+  // destructors (it is left by siglongjmp): a plain copy/convert loop.
+  static void guarded_read(const std::string& path, const std::function<void()>& read);
 
 private:
   const std::byte* data_ = nullptr;

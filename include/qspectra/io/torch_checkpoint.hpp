@@ -53,6 +53,10 @@ struct StateDictPickle {
 // ('storage', torch.XStorage, key, location, numel) with a safe key and a consistent dtype/numel;
 // tensor shape/strides/offset non-negative, overflow-checked and inside the storage; unique names;
 // bounded nesting (64) and name length (4096). Throws InputError("<label>", "data.pkl: ...").
+// Memory is bounded whatever the input: data.pkl may have at most kMaxPickleBytes bytes and create at
+// most kMaxPickleObjects objects and memo entries (~100 bytes each; a state dict needs ~12 a tensor).
+inline constexpr std::size_t kMaxPickleBytes = std::size_t{64} << 20;
+inline constexpr std::size_t kMaxPickleObjects = std::size_t{1} << 20;
 StateDictPickle parse_state_dict_pickle(std::span<const std::byte> pickle, const std::string& label);
 
 // True when this build reads PyTorch checkpoints (configured with LibTorch).

@@ -24,8 +24,10 @@
 #include <caffe2/serialize/read_adapter_interface.h>
 
 #include "qspectra/core/error.hpp"
+#include "qspectra/core/printable.hpp"
 #include "qspectra/io/mapped_file.hpp"
 #include "qspectra/io/torch_checkpoint.hpp"
+#include "qspectra/io/zip_directory.hpp"
 
 namespace qspectra::io::torch {
 namespace {
@@ -202,6 +204,26 @@ void CheckpointFile::load(std::span<const std::byte> file) {
     throw InputError(path_, "not a PyTorch checkpoint (torch.save writes a zip archive; this file has no zip signature)");
   }
 
+  // Every record's headers and sizes are checked from the bytes before LibTorch sees the archive:
+  // it would inflate a compressed record (a zip bomb) and parse `version` with stoull.
+  const auto records = read_zip_directory(file, path_);
+  for (const auto& r : records)  // a TorchScript archive holds deflated records: say what it is first
+    if (r.name.ends_with("/constants.pkl"))
+      throw InputError(path_, "a TorchScript archive (torch.jit.save), not a torch.save state dict");
+  require_stored(records, path_);
+  for (const auto& r : records) {
+    const auto ends_with = [&](std::string_view s) { return r.name.size() >= s.size() && r.name.ends_with(s); };
+    if (ends_with("/data.pkl") && r.size > kMaxPickleBytes)
+      throw InputError(path_, "zip record " + printable(r.name, 200) + " is " + std::to_string(r.size) +
+                                  " bytes; the limit is " + std::to_string(kMaxPickleBytes));
+    if (ends_with("/version")) {
+      const std::string_view v(reinterpret_cast<const char*>(file.data() + r.data_offset), static_cast<std::size_t>(r.size));
+      const std::string_view digits = v.substr(0, v.find_last_not_of('\n') + 1);
+      if (digits.empty() || digits.size() > 18 || digits.find_first_not_of("0123456789") != std::string_view::npos)
+        throw InputError(path_, "zip record " + printable(r.name, 200) + " is not a format version number");
+    }
+  }
+
   std::map<std::string, std::pair<uint64_t, uint64_t>> storages;  // key -> (data offset, bytes)
   StateDictPickle sd;
   try {
@@ -269,15 +291,17 @@ TensorData CheckpointFile::read(const TensorInfo& info) const {
       const at::Tensor src = at::from_blob(const_cast<std::byte*>(storage), {t.storage_numel}, at::TensorOptions().dtype(*st))
                                  .as_strided(t.shape, t.strides, t.storage_offset);
       at::Tensor dst = at::from_blob(out.values.data(), t.shape, at::TensorOptions().dtype(at::kDouble));
-      dst.copy_(src);
+      MappedFile::guarded_read(path_, [&] { dst.copy_(src); });
     } catch (const c10::Error& err) {
       throw InputError(path_, t.name + ": " + torch_message(err));
     }
     if (t.dtype == DType::BOOL)
       for (double& v : out.values) v = v != 0 ? 1.0 : 0.0;
   } else if (t.contiguous()) {
-    widen_to_double(t.dtype, storage + static_cast<std::size_t>(t.storage_offset) * (dtype_bits(t.dtype) / 8),
-                    static_cast<std::size_t>(n), out.values.data());
+    MappedFile::guarded_read(path_, [&] {
+      widen_to_double(t.dtype, storage + static_cast<std::size_t>(t.storage_offset) * (dtype_bits(t.dtype) / 8),
+                      static_cast<std::size_t>(n), out.values.data());
+    });
   } else {
     throw InputError(path_, t.name + ": non-contiguous " + std::string(dtype_name(t.dtype)) + " tensors are not supported");
   }

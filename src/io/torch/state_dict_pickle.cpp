@@ -28,6 +28,7 @@ constexpr std::size_t kMaxNameLength = 4096;
 constexpr std::size_t kMinBudget = std::size_t{1} << 20;
 constexpr std::size_t kMaxRank = 64;
 constexpr std::size_t kMaxSkippedListed = 100;
+constexpr int64_t kMaxRepeatedView = int64_t{1} << 20;
 
 enum class Kind : uint8_t { None, Bool, Int, BigInt, Float, Str, Bytes, Tuple, List, Dict, Global, Storage, Tensor };
 
@@ -185,7 +186,8 @@ private:
   // ---- objects ----
   Obj& obj(uint32_t id) { return objs_[id]; }
   uint32_t make(Obj o) {
-    if (objs_.size() >= std::numeric_limits<uint32_t>::max()) fail("too many objects");
+    if (objs_.size() >= kMaxPickleObjects)
+      fail("more than " + std::to_string(kMaxPickleObjects) + " objects (the limit that bounds memory; a state dict needs ~12 a tensor)");
     objs_.push_back(std::move(o));
     return static_cast<uint32_t>(objs_.size() - 1);
   }
@@ -236,7 +238,8 @@ private:
     return id;
   }
   void memo_put(uint64_t index) {
-    if (memo_.size() > buf_.size()) fail("memo too large");
+    if (memo_.size() >= kMaxPickleObjects && !memo_.count(index))
+      fail("more than " + std::to_string(kMaxPickleObjects) + " memo entries (the limit that bounds memory)");
     memo_[index] = top();
   }
   uint32_t memo_get(uint64_t index) {
@@ -357,6 +360,14 @@ private:
     if (numel > 0 && last >= s.numel)
       fail("tensor reaches element " + std::to_string(last) + " of storage " + s.key + ", which has " +
            std::to_string(s.numel) + " elements");
+    // A view with more elements than its storage repeats elements (a zero stride from expand(), or
+    // overlapping strides): 765 bytes on disk could ask for gigabytes. The work is bounded by the
+    // storage actually present: such a view may have at most max(storage size, kMaxRepeatedView)
+    // elements (small expanded buffers still read).
+    if (numel > s.numel && numel > kMaxRepeatedView)
+      fail("tensor view of " + std::to_string(numel) + " elements repeats elements of storage " + s.key + " (" +
+           std::to_string(s.numel) + " elements): zero or overlapping strides (expand()) are not supported; "
+           "save a contiguous copy (.contiguous())");
     tensors_.push_back(std::move(t));
     Obj o;
     o.kind = Kind::Tensor;
@@ -619,6 +630,9 @@ bool PickledTensor::contiguous() const {
 }
 
 StateDictPickle parse_state_dict_pickle(std::span<const std::byte> pickle, const std::string& label) {
+  if (pickle.size() > kMaxPickleBytes)
+    throw InputError(label, "data.pkl is " + std::to_string(pickle.size()) + " bytes; the limit is " +
+                                std::to_string(kMaxPickleBytes) + " (a state dict's pickle is ~200 bytes a tensor)");
   return Unpickler(pickle, label).run();
 }
 
