@@ -21,6 +21,74 @@ std::vector<double> percentile_init(const std::vector<double>& sorted, int L) {
   return c;
 }
 
+// usym:B's grid with L levels: +-(k+1/2) scale, scale = absmax/(L/2 - 1/2), outer levels +-absmax.
+// L = 1: the single level 0.
+std::vector<double> uniform_sym_init(const std::vector<double>& sorted, int L) {
+  const double absmax = std::max(std::fabs(sorted.front()), std::fabs(sorted.back()));
+  std::vector<double> c;
+  if (L == 1) return {0.0};
+  const int half = L / 2;
+  const double scale = absmax / (double(half) - 0.5);
+  for (int k = half - 1; k >= 0; --k) c.push_back(-(k + 0.5) * scale);
+  for (int k = 0; k < L - half; ++k) c.push_back((k + 0.5) * scale);
+  return c;
+}
+
+// asym:B's grid with L levels: L evenly spaced levels over [min(lo,0), max(hi,0)] with 0 on the grid.
+std::vector<double> uniform_asym_init(const std::vector<double>& sorted, int L) {
+  const double lo = std::min(sorted.front(), 0.0), hi = std::max(sorted.back(), 0.0);
+  if (L == 1 || hi == lo) return std::vector<double>(size_t(L), lo);
+  const double scale = (hi - lo) / double(L - 1);
+  const double zp = std::clamp(std::nearbyint(-lo / scale), 0.0, double(L - 1));
+  std::vector<double> c;
+  for (int q = 0; q < L; ++q) c.push_back((double(q) - zp) * scale);
+  return c;
+}
+
+// Mean squared error of quantizing the sorted data to its nearest level (levels ascending).
+double mse_sorted(const std::vector<double>& s, const std::vector<double>& levels) {
+  long double sum = 0;
+  size_t j = 0;
+  for (double x : s) {  // s ascending: the nearest level index never decreases
+    while (j + 1 < levels.size() && x >= (levels[j] + levels[j + 1]) / 2) ++j;
+    const long double d = (long double)x - levels[j];
+    sum += d * d;
+  }
+  return double(sum / (long double)s.size());
+}
+
+// The best starting grid (lowest mse on the data) of the percentile, uniform symmetric and uniform
+// affine grids; the percentile grid wins ties. Lloyd iterations never increase the mse, so the result
+// is never worse than the uniform quantizers with as many levels.
+std::vector<double> initial_levels(const std::vector<double>& sorted, int L, LloydInit& which, double& mse) {
+  std::vector<double> best = percentile_init(sorted, L);
+  which = LloydInit::Percentile;
+  mse = mse_sorted(sorted, best);
+  const std::pair<LloydInit, std::vector<double>> others[] = {{LloydInit::UniformSym, uniform_sym_init(sorted, L)},
+                                                              {LloydInit::UniformAsym, uniform_asym_init(sorted, L)}};
+  for (const auto& [kind, grid] : others) {
+    const double m = mse_sorted(sorted, grid);
+    if (m < mse) {
+      best = grid;
+      which = kind;
+      mse = m;
+    }
+  }
+  return best;
+}
+
+// Lloyd steps cannot increase the mse in exact arithmetic; keep the starting grid should rounding
+// ever make the final levels worse.
+void keep_the_better(const std::vector<double>& sorted, LloydResult& r, const std::vector<double>& init,
+                     double init_mse) {
+  r.initial_mse = init_mse;
+  r.mse = mse_sorted(sorted, r.levels);
+  if (r.mse > init_mse) {
+    r.levels = init;
+    r.mse = init_mse;
+  }
+}
+
 // Sum of sorted[0, i): long-double prefix at every 1024th element plus a short direct sum, so
 // cell means stay accurate for tens of millions of values without an n-sized long double array.
 class PrefixSums {
@@ -53,7 +121,9 @@ LloydResult lloyd_max(std::span<const double> data, int n_levels, const LloydOpt
   std::vector<double> s(data.begin(), data.end());
   std::sort(s.begin(), s.end());
   const PrefixSums prefix(s);
-  r.levels = percentile_init(s, n_levels);
+  double init_mse = 0;
+  const auto init = initial_levels(s, n_levels, r.init, init_mse);
+  r.levels = init;
   const size_t L = size_t(n_levels);
   std::vector<size_t> edge(L + 1, 0), prev;  // cell j holds sorted[edge[j], edge[j+1])
   edge[L] = s.size();
@@ -72,6 +142,7 @@ LloydResult lloyd_max(std::span<const double> data, int n_levels, const LloydOpt
     prev = edge;
   }
   std::sort(r.levels.begin(), r.levels.end());
+  keep_the_better(s, r, init, init_mse);
   return r;
 }
 
@@ -80,7 +151,9 @@ LloydResult lloyd_max_ref(std::span<const double> data, int n_levels, const Lloy
   if (data.empty() || n_levels < 1) return r;
   std::vector<double> sorted(data.begin(), data.end());
   std::sort(sorted.begin(), sorted.end());
-  r.levels = percentile_init(sorted, n_levels);
+  double init_mse = 0;
+  const auto init = initial_levels(sorted, n_levels, r.init, init_mse);
+  r.levels = init;
   const size_t L = size_t(n_levels);
   std::vector<size_t> count, prev;
   for (r.iterations = 0; r.iterations < opt.max_iter; ++r.iterations) {
@@ -101,6 +174,7 @@ LloydResult lloyd_max_ref(std::span<const double> data, int n_levels, const Lloy
     prev = count;
   }
   std::sort(r.levels.begin(), r.levels.end());
+  keep_the_better(sorted, r, init, init_mse);
   return r;
 }
 
