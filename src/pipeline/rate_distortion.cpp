@@ -1,5 +1,6 @@
 #include "qspectra/pipeline/rate_distortion.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <limits>
 #include <map>

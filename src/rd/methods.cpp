@@ -117,13 +117,7 @@ std::optional<MethodDef> spec_def(std::string_view name) {
 std::optional<MethodDef> find_def(std::string_view name) {
   for (const auto& d : defaults())
     if (d.info.name == name) return d;
-  if (name.find(':') != std::string_view::npos) return spec_def(name);
-  try {
-    quant::parse_quant_spec(name);  // a spec without ':' (fp16, nf4...)
-  } catch (const UsageError&) {
-    return std::nullopt;
-  }
-  return spec_def(name);
+
   int dim = 0, m = 0;
   if (name.starts_with("vq_d") && parse_int(name.substr(4), dim) && dim >= 1 && dim <= 64)
     return pq_method(dim, 1);
@@ -133,7 +127,13 @@ std::optional<MethodDef> find_def(std::string_view name) {
         parse_int(name.substr(us + 2), m) && dim >= 1 && dim <= 64 && m >= 1 && dim % m == 0)
       return pq_method(dim, m);
   }
-  return std::nullopt;
+  if (name.find(':') != std::string_view::npos) return spec_def(name);
+  try {
+    quant::parse_quant_spec(name);  // a spec without ':' (fp16, bf16...)
+  } catch (const UsageError&) {
+    return std::nullopt;
+  }
+  return spec_def(name);
 }
 
 }  // namespace

@@ -121,5 +121,24 @@ TEST(RateDistortionRun, ProgressInsideLayersWeightedByWork) {
   EXPECT_DOUBLE_EQ(seen[seen.size() - 4].work_done / seen.back().work_total, 3.0 / 7.0);
 }
 
+// ww-analyze's loop: the ETA's work is the spectrum cost N*M^2*rf, not the layer count.
+TEST(AnalyzeProgress, WorkIsTheSpectrumCost) {
+  test::TempDir dir;
+  std::vector<test::StEntry> entries;
+  entries.push_back({"model.layers.0.mlp.up_proj.weight", "F32", {32, 16}, test::le_bytes(normal_weights(512, 1.0f, 5))});
+  entries.push_back({"model.layers.1.mlp.up_proj.weight", "F32", {64, 32}, test::le_bytes(normal_weights(2048, 1.0f, 6))});
+  test::write_file(dir.path() / "model.safetensors", test::build_safetensors(entries));
+  const auto model = io::ModelDir::open(dir.str());
+  AnalyzeOptions o;
+  o.threads = 1;
+  std::vector<Progress> seen;
+  analyze_model(model, o, [&](const Progress& p) { seen.push_back(p); });
+  ASSERT_EQ(seen.size(), 2u);
+  const double small = 32.0 * 16 * 16, large = 64.0 * 32 * 32;
+  EXPECT_DOUBLE_EQ(seen[0].work_total, small + large);
+  EXPECT_DOUBLE_EQ(seen[0].work_done, small);  // 1/9 of the work after 1/2 of the layers
+  EXPECT_DOUBLE_EQ(seen[1].work_done, small + large);
+}
+
 }  // namespace
 }  // namespace qspectra::pipeline

@@ -63,12 +63,12 @@ struct RdPoint {
   double variance = 0;            // sigma^2 of the layer (population)
   double shannon_d = 0;           // sigma^2 2^(-2 rate)
   double gap_bits = 0;            // 1/2 log2(mse / shannon_d); -inf when mse == 0
+  bool skipped = false;           // bits out of range, too few vectors...: no numbers, see note
+  std::string note;
   double gap_bits_with_codebook = 0;  // the same gap at rate_with_codebook
   bool converged = true;          // iterative methods (Lloyd-Max, k-means): a fixed point was reached
-  bool skipped = false;           // bits out of range, too few vectors...: no numbers, see note
   std::string status = "ok";      // ok | overflow (finite weights, but mse / variance not finite:
                                   // values near the float range) | non_finite (NaN/Inf weights)
-  std::string note;
 };
 
 inline constexpr const char* kRdStatusOk = "ok";
