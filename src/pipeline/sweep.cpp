@@ -44,13 +44,19 @@ SweepResult run_sweep(const io::ModelDir& model, const AnalyzeOptions& options,
     bytes += info.data_end - info.data_begin;
     const double read_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t_read).count();
     auto& row = out.layers[i];
+    const double variant_work = spectrum_work(*todo[i]);
     for (const auto& q : quantizers) {
       row.push_back(analyze_tensor(tmpl, tensor, q.get(), *backend, options));
       row.back().timing.read_ms = read_ms / static_cast<double>(quantizers.size());
+      if (progress && &q != &quantizers.back()) {  // progress inside the layer, after each variant
+        std::lock_guard lock(mutex);
+        work_done += variant_work;
+        progress(Progress{done, todo.size(), &row.back(), work_done, work_total, q->spec()});
+      }
     }
     if (progress) {
       std::lock_guard lock(mutex);
-      work_done += spectrum_work(*todo[i]) * double(quantizers.size());
+      work_done += variant_work;
       progress(Progress{++done, todo.size(), &row.front(), work_done, work_total, {}});
     }
   }, cancel);

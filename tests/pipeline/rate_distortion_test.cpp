@@ -1,6 +1,7 @@
 // run_rate_distortion: rows for every layer (NaN layers and overflowing layers included, with a
 // status), per-method progress with work weighted by layer size, category means and gap summary.
 #include "qspectra/pipeline/rate_distortion.hpp"
+#include "qspectra/pipeline/sweep.hpp"
 
 #include <gtest/gtest.h>
 
@@ -138,6 +139,27 @@ TEST(AnalyzeProgress, WorkIsTheSpectrumCost) {
   EXPECT_DOUBLE_EQ(seen[0].work_total, small + large);
   EXPECT_DOUBLE_EQ(seen[0].work_done, small);  // 1/9 of the work after 1/2 of the layers
   EXPECT_DOUBLE_EQ(seen[1].work_done, small + large);
+}
+
+// precision-sweep's loop reports after each variant inside a layer, and work counts variants.
+TEST(SweepProgress, InsideLayersPerVariant) {
+  Fixture f;  // layer 1 has a NaN: reported like the others
+  const auto model = io::ModelDir::open(f.dir.str());
+  AnalyzeOptions o;
+  o.threads = 1;
+  std::vector<Progress> seen;
+  run_sweep(model, o, {"fp32", "sym:4", "bf16"}, [&](const Progress& p) { seen.push_back(p); });
+  ASSERT_EQ(seen.size(), 4u * 3u);  // 2 inside + 1 at the end, per layer
+  EXPECT_EQ(seen[0].step, "fp32");
+  EXPECT_EQ(seen[1].step, "sym:4");
+  EXPECT_TRUE(seen[2].step.empty());
+  EXPECT_EQ(seen[2].done, 1u);
+  double last = 0;
+  for (const auto& p : seen) {
+    EXPECT_GT(p.work_done, last);
+    last = p.work_done;
+  }
+  EXPECT_DOUBLE_EQ(seen.back().work_done, seen.back().work_total);
 }
 
 }  // namespace
