@@ -61,10 +61,11 @@ int main(int argc, char** argv) {
 For every selected layer, method and bit setting: rate (effective bits/weight), mse, sqnr_db, max_err,
 the layer's variance and kurtosis, the Gaussian bound D(R) = sigma^2 2^(-2R) and the gap in bits
 1/2 log2(mse / D(R)) (and at rate_with_codebook). A gap below 0 is possible for heavy-tailed weights
-(the Gaussian is the hardest source at a given variance) and is not an error. Lloyd-Max starts from the
-better of its percentile and uniform grids and iterates to convergence (at most 1000 iterations;
-`converged` says whether it got there). Each row has a status: ok, overflow (weights near the float
-range make mse non-finite) or non_finite (NaN/Inf weights). For each target distortion (a fraction of sigma^2) the empirical rate,
+(the Gaussian is the hardest source at a given variance) and is not an error. Lloyd-Max runs from its
+percentile grid and from the better uniform grid, keeps the lower mse (never worse than uniform_sym /
+uniform_asym) and iterates to convergence (at most 1000 iterations; `converged` says whether it got
+there). Each row has a status: ok, overflow (weights near the float range make mse non-finite) or
+non_finite (NaN/Inf weights). For each target distortion (a fraction of sigma^2) the empirical rate,
 interpolated in log-D, and its gap to R(D) = 1/2 log2(sigma^2 / D).
 
 Outputs (in --out-dir): rd_curves.csv, rd_targets.csv, rd_categories.csv (mean curve per layer category),

@@ -53,7 +53,7 @@ const std::vector<MethodDef>& defaults() {
         spec_method("clip_3sigma", 2, 16, "clip:{}:3s", true, "symmetric, clipped at 3 sigma (clip:B:3s)"),
         spec_method("group_128", 2, 16, "sym:{}:g128", false, "symmetric per group of 128 (sym:B:g128)"),
         spec_method("group_32", 2, 16, "sym:{}:g32", false, "symmetric per group of 32 (sym:B:g32)"),
-        {{"lloyd_max", 1, 8, "Lloyd-Max codebook, percentile init (lloyd:B)"}, Kind::Lloyd, "", true},
+        {{"lloyd_max", 1, 8, "Lloyd-Max codebook, percentile and uniform starts (lloyd:B)"}, Kind::Lloyd, "", true},
         spec_method("nf4", 4, 4, "nf4", false, "bitsandbytes NF4, blocks of 64, fp32 absmax"),
         spec_method("fp4", 4, 4, "fp4", false, "bitsandbytes FP4, blocks of 64, fp32 absmax"),
     };

@@ -9,8 +9,8 @@
 //   clip_3sigma    clip:B:3s       symmetric +-(2^(B-1)-1) grid clipped at 3 sigma  B in [2,16]
 //   group_128      sym:B:g128      per-group absmax (rate B + 16/128)              B in [2,16]
 //   group_32       sym:B:g32       per-group absmax (rate B + 16/32)               B in [2,16]
-//   lloyd_max      lloyd:B         Lloyd-Max codebook (best of percentile / uniform
-//                                  init, iterated to convergence, cap 1000)         B in [1,8]
+//   lloyd_max      lloyd:B         Lloyd-Max codebook (from the percentile and the better
+//                                  uniform grid, lower mse kept, cap 1000 iterations) B in [1,8]
 //   nf4, fp4       nf4, fp4        bitsandbytes codebooks, blocks of 64 (4.5 bits)  B = 4 only
 //   vq_dD          k-means VQ on D consecutive weights, 2^B centroids, rate B/D    B in [1,12]
 //   pq_dD_mM       product quantization: D-dim vectors split into M sub-vectors of D/M, each with
