@@ -114,7 +114,8 @@ void ProgressPrinter::operator()(const pipeline::Progress& p) {
   if (!p.step.empty()) name += " " + p.step;
   const bool between_layers = p.step.empty();
   if (tty_) {
-    std::string line = fmt::format("{} [{}/{}] {:.0f}% {} (ETA {:.0f}s)", label_, p.done, p.total, 100 * frac, name, eta);
+    std::string line =
+        fmt::format("{} [{}/{}] {:.0f}% {} (ETA {:.0f}s)", label_, p.done, p.total, 100 * frac, name, eta);
     if (line.size() > 110) line = line.substr(0, 107) + "...";
     std::fprintf(stderr, "\r\033[K%s", line.c_str());
     std::fflush(stderr);

@@ -117,7 +117,8 @@ TEST(LloydMax, NeverWorseThanTheUniformGridsNorThePercentileStart) {
       const double lloyd = mse_of(q, w);
       EXPECT_NEAR(r.mse, lloyd, 1e-9 * lloyd);
       EXPECT_LE(r.mse, r.initial_mse);
-      for (const char* spec : {"usym", "asym"}) EXPECT_LE(lloyd, uniform_mse(spec + (":" + std::to_string(bits)), w)) << spec << bits;
+      for (const char* spec : {"usym", "asym"})
+        EXPECT_LE(lloyd, uniform_mse(spec + (":" + std::to_string(bits)), w)) << spec << bits;
       EXPECT_LE(r.mse, lloyd_max(w, L, LloydOptions{1000, LloydInit::Percentile}).mse) << bits;
     }
   // the reference implementation makes the same choice
