@@ -93,20 +93,26 @@ ProgressPrinter::~ProgressPrinter() { finish(); }
 void ProgressPrinter::operator()(const pipeline::Progress& p) {
   if (quiet_) return;
   const double elapsed = now_s() - start_s_;
-  const double eta = p.done ? elapsed / static_cast<double>(p.done) * static_cast<double>(p.total - p.done) : 0.0;
-  const std::string name = p.last ? p.last->info.name : "";
+  // ETA from the work done (layers weighted by their cost), not from the count of layers done.
+  const double frac = p.work_total > 0 ? p.work_done / p.work_total
+                      : p.total ? static_cast<double>(p.done) / static_cast<double>(p.total) : 0.0;
+  const double eta = frac > 0 ? elapsed * (1 - frac) / frac : 0.0;
+  std::string name = p.last ? p.last->info.name : "";
+  if (!p.step.empty()) name += " " + p.step;
+  const bool between_layers = p.step.empty();
   if (tty_) {
-    std::string line = fmt::format("{} [{}/{}] {} (ETA {:.0f}s)", label_, p.done, p.total, name, eta);
+    std::string line =
+        fmt::format("{} [{}/{}] {:.0f}% {} (ETA {:.0f}s)", label_, p.done, p.total, 100 * frac, name, eta);
     if (line.size() > 110) line = line.substr(0, 107) + "...";
     std::fprintf(stderr, "\r\033[K%s", line.c_str());
     std::fflush(stderr);
     line_open_ = true;
-  } else if (p.done == p.total || p.done % std::max<std::size_t>(1, p.total / 10) == 0) {
+  } else if (between_layers && (p.done == p.total || p.done % std::max<std::size_t>(1, p.total / 10) == 0)) {
     // Not a terminal (a log file, CI): about ten plain lines per run.
-    spdlog::info("{} [{}/{}] {} (ETA {:.0f}s)", label_, p.done, p.total, name, eta);
+    spdlog::info("{} [{}/{}] {:.0f}% {} (ETA {:.0f}s)", label_, p.done, p.total, 100 * frac, name, eta);
   } else {
     spdlog::debug("{} [{}/{}] {} ({:.1f} ms)", label_, p.done, p.total, name,
-                  p.last ? p.last->timing.total_ms() : 0.0);
+                  p.last && between_layers ? p.last->timing.total_ms() : 0.0);
   }
 }
 

@@ -27,7 +27,9 @@ clip:B:Ks, nf4[:gG], fp4[:gG], lloyd:B.
 
 Outputs (in --out-dir): sweep_long.csv (one row per layer x variant, every ww-analyze column plus
 quantization errors), precision_alpha_hill_results.csv (wide, one row per layer), precision_summary_statistics.csv
-(Alpha-Hill statistics per variant), sweep_comparison.json (each variant vs the baseline: mean alpha,
+(Alpha-Hill statistics per variant, metric = alpha_hill), precision_ww_alpha_summary.csv (WW alpha per
+variant: count, mean, std, median, min, max, layers in [2,6], below 2, above 6; failed fits left
+out), sweep_comparison.json (each variant vs the baseline: mean alpha,
 change %, Pearson correlation of layer alphas, layers in [2,6]) and that comparison on stdout.
 
 Examples:
@@ -101,6 +103,7 @@ int main(int argc, char** argv) {
         {out_dir + "/sweep_long.csv", report::to_csv(report::sweep_long_table(r, c.analyze.metrics.mp_fit))},
         {out_dir + "/precision_alpha_hill_results.csv", report::to_csv(report::alpha_hill_wide_table(r))},
         {out_dir + "/precision_summary_statistics.csv", report::to_csv(report::summary_statistics_table(r))},
+        {out_dir + "/precision_ww_alpha_summary.csv", report::to_csv(report::ww_alpha_summary_table(r))},
         {out_dir + "/sweep_comparison.json", comparison.dump(2) + "\n"},
     }, "precision-sweep");
     if (!c.quiet) {
@@ -108,7 +111,7 @@ int main(int argc, char** argv) {
                   r.variants[base_index].c_str(), r.wall_s);
       std::fputs(report::to_text_table(report::sweep_comparison_table(r, base_index)).c_str(), stdout);
       std::printf("\nwrote %s/{sweep_long.csv, precision_alpha_hill_results.csv, precision_summary_statistics.csv, "
-                  "sweep_comparison.json}\n", out_dir.c_str());
+                  "precision_ww_alpha_summary.csv, sweep_comparison.json}\n", out_dir.c_str());
     }
     return app::kOk;
   });

@@ -19,7 +19,8 @@ using namespace qspectra;
 namespace {
 
 std::string method_help() {
-  std::string s = "comma-separated methods (default: all listed below; also vq_dD, pq_dD_mM):";
+  std::string s = "comma-separated methods (default: all listed below; also vq_dD, pq_dD_mM, and quantizer specs:\n"
+                  "  sym:4:channel runs at 4 bits only, sym:B:g64 / asym:B:channel at every --bits value):";
   for (const auto& m : rd::rd_methods()) s += fmt::format("\n  {:<13} {} (bits {}-{})", m.name, m.description, m.min_bits, m.max_bits);
   return s;
 }
@@ -59,7 +60,12 @@ int main(int argc, char** argv) {
 
 For every selected layer, method and bit setting: rate (effective bits/weight), mse, sqnr_db, max_err,
 the layer's variance and kurtosis, the Gaussian bound D(R) = sigma^2 2^(-2R) and the gap in bits
-1/2 log2(mse / D(R)). For each target distortion (a fraction of sigma^2) the empirical rate,
+1/2 log2(mse / D(R)) (and at rate_with_codebook). A gap below 0 is possible for heavy-tailed weights
+(the Gaussian is the hardest source at a given variance) and is not an error. Lloyd-Max runs from its
+percentile grid and from the better uniform grid, keeps the lower mse (never worse than uniform_sym /
+uniform_asym) and iterates to convergence (at most 1000 iterations; `converged` says whether it got
+there). Each row has a status: ok, overflow (weights near the float range make mse non-finite) or
+non_finite (NaN/Inf weights). For each target distortion (a fraction of sigma^2) the empirical rate,
 interpolated in log-D, and its gap to R(D) = 1/2 log2(sigma^2 / D).
 
 Outputs (in --out-dir): rd_curves.csv, rd_targets.csv, rd_categories.csv (mean curve per layer category),
@@ -94,8 +100,15 @@ Example:
     ro.targets = targets;
     ro.analyze = c.analyze;
     const auto model = io::ModelDir::open(c.model_dir);
-    for (const auto& m : ro.methods)
-      if (!rd::find_rd_method(m)) throw UsageError("--methods: unknown method '" + m + "' (see --help)");
+    for (const auto& m : ro.methods) {
+      std::optional<rd::RdMethod> found;
+      try {
+        found = rd::find_rd_method(m);
+      } catch (const UsageError& e) {
+        throw UsageError(std::string("--methods: ") + e.what());  // a malformed quantizer spec
+      }
+      if (!found) throw UsageError("--methods: unknown method '" + m + "' (see --help)");
+    }
     const std::string out_dir = app::resolve_out_dir(c, "rd");
 
     app::ProgressPrinter progress("rate-distortion", c.quiet);

@@ -122,6 +122,11 @@ LayerResult analyze_tensor(const LayerResult& result_template, TensorData tensor
   return r;
 }
 
+double spectrum_work(const layers::LayerInfo& layer) {
+  const double n = double(std::max<int64_t>(layer.N, 1)), m = double(std::max<int64_t>(layer.M, 1));
+  return n * m * m * double(std::max<int64_t>(layer.rf, 1));
+}
+
 void plan_layers(LayerPlan& plan, const io::ModelDir& model, const layers::SelectorOptions& selector,
                  int threads) {
   plan.selection = layers::select_layers(model, selector);
@@ -155,6 +160,8 @@ AnalysisResult analyze_model(const io::ModelDir& model, const AnalyzeOptions& op
 
   out.layers.resize(todo.size());
   std::mutex progress_mutex;
+  double work_total = 0, work_done = 0;
+  for (const auto* l : todo) work_total += spectrum_work(*l);
   std::size_t done = 0;
   parallel_for(todo.size(), out.threads, [&](std::size_t i) {
     const auto t_read = Clock::now();
@@ -169,7 +176,8 @@ AnalysisResult analyze_model(const io::ModelDir& model, const AnalyzeOptions& op
     out.layers[i] = std::move(r);
     if (progress) {
       std::lock_guard lock(progress_mutex);
-      progress(Progress{++done, todo.size(), &out.layers[i]});
+      work_done += spectrum_work(*todo[i]);
+      progress(Progress{++done, todo.size(), &out.layers[i], work_done, work_total, {}});
     }
   }, cancel);
 

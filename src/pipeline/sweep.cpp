@@ -1,6 +1,8 @@
 #include "qspectra/pipeline/sweep.hpp"
 
 #include <chrono>
+#include <cmath>
+#include <limits>
 #include <mutex>
 
 #include "qspectra/core/error.hpp"
@@ -31,6 +33,8 @@ SweepResult run_sweep(const io::ModelDir& model, const AnalyzeOptions& options,
   out.layers.resize(todo.size());
   std::mutex mutex;
   std::size_t done = 0;
+  double work_total = 0, work_done = 0;  // per layer: its spectrum cost times the variants
+  for (const auto* l : todo) work_total += spectrum_work(*l) * double(quantizers.size());
   std::atomic<uint64_t> bytes{0};
   parallel_for(todo.size(), out.threads, [&](std::size_t i) {
     const auto t_read = std::chrono::steady_clock::now();
@@ -40,18 +44,106 @@ SweepResult run_sweep(const io::ModelDir& model, const AnalyzeOptions& options,
     bytes += info.data_end - info.data_begin;
     const double read_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t_read).count();
     auto& row = out.layers[i];
+    const double variant_work = spectrum_work(*todo[i]);
     for (const auto& q : quantizers) {
       row.push_back(analyze_tensor(tmpl, tensor, q.get(), *backend, options));
       row.back().timing.read_ms = read_ms / static_cast<double>(quantizers.size());
+      if (progress && &q != &quantizers.back()) {  // progress inside the layer, after each variant
+        std::lock_guard lock(mutex);
+        work_done += variant_work;
+        progress(Progress{done, todo.size(), &row.back(), work_done, work_total, q->spec()});
+      }
     }
     if (progress) {
       std::lock_guard lock(mutex);
-      progress(Progress{++done, todo.size(), &row.front()});
+      work_done += variant_work;
+      progress(Progress{++done, todo.size(), &row.front(), work_done, work_total, {}});
     }
   }, cancel);
   out.selection = std::move(plan.selection);
   out.bytes_read = bytes.load();
   out.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  return out;
+}
+
+namespace {
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+
+std::vector<double> column(const SweepResult& r, std::size_t v, double (*get)(const LayerResult&)) {
+  std::vector<double> out;
+  for (const auto& row : r.layers) out.push_back(row[v].analysed() ? get(row[v]) : kNaN);
+  return out;
+}
+}  // namespace
+
+std::vector<double> sweep_alpha_hill(const SweepResult& r, std::size_t variant) {
+  return column(r, variant, [](const LayerResult& l) { return l.metrics.hill.alpha_hill; });
+}
+
+std::vector<double> sweep_ww_alpha(const SweepResult& r, std::size_t variant) {
+  return column(r, variant,
+                [](const LayerResult& l) { return l.metrics.fit.status == "success" ? l.metrics.fit.alpha : kNaN; });
+}
+
+std::vector<VariantDescribe> alpha_hill_statistics(const SweepResult& r) {
+  std::vector<VariantDescribe> out;
+  for (std::size_t v = 0; v < r.variants.size(); ++v)
+    out.push_back({r.variants[v], metrics::describe(sweep_alpha_hill(r, v))});
+  return out;
+}
+
+std::vector<WwAlphaSummary> ww_alpha_summary(const SweepResult& r) {
+  std::vector<WwAlphaSummary> out;
+  for (std::size_t v = 0; v < r.variants.size(); ++v) {
+    const auto alphas = sweep_ww_alpha(r, v);
+    WwAlphaSummary s{r.variants[v], metrics::describe(alphas)};
+    for (double a : alphas) {
+      if (std::isnan(a)) continue;
+      if (a < 2) ++s.below_2;
+      else if (a > 6) ++s.above_6;
+      else ++s.in_2_6;
+    }
+    out.push_back(std::move(s));
+  }
+  return out;
+}
+
+std::vector<VariantComparison> compare_variants(const SweepResult& r, std::size_t baseline) {
+  // Same rules as metrics::summarize: means over analysed layers, failed fits take part with -1.
+  auto stats = [&](std::size_t v) {
+    VariantComparison c;
+    c.variant = r.variants[v];
+    std::vector<const metrics::LayerMetrics*> ms;
+    for (const auto& row : r.layers) {
+      if (!row[v].analysed()) { ++c.non_finite; continue; }
+      ms.push_back(&row[v].metrics);
+    }
+    const auto sum = metrics::summarize(ms, c.non_finite);
+    auto it = sum.means.find("alpha");
+    c.mean_alpha = it == sum.means.end() ? kNaN : it->second;
+    c.alpha_in_2_6 = sum.alpha_in_2_6;
+    c.alpha_below_2 = sum.alpha_below_2;
+    c.alpha_above_6 = sum.alpha_above_6;
+    c.failed = sum.failed;
+    c.layers_analysed = sum.num_layers;
+    return c;
+  };
+  // Pearson over WW alphas as written (failed fits are -1 there, as in the tables).
+  auto alpha = [&](std::size_t v) {
+    return column(r, v, [](const LayerResult& l) { return l.metrics.fit.alpha; });
+  };
+  const auto base = stats(baseline);
+  const auto base_alpha = alpha(baseline), base_hill = sweep_alpha_hill(r, baseline);
+  std::vector<VariantComparison> out;
+  for (std::size_t v = 0; v < r.variants.size(); ++v) {
+    auto c = stats(v);
+    c.change_pct = 100.0 * (c.mean_alpha - base.mean_alpha) / std::fabs(base.mean_alpha);
+    c.pearson_alpha = metrics::pearson(base_alpha, alpha(v), &c.pearson_pairs);
+    c.pearson_alpha_hill = metrics::pearson(base_hill, sweep_alpha_hill(r, v));
+    c.alpha_in_2_6_pct =
+        100.0 * static_cast<double>(c.alpha_in_2_6) / static_cast<double>(std::max<int64_t>(1, c.layers_analysed));
+    out.push_back(std::move(c));
+  }
   return out;
 }
 

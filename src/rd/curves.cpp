@@ -8,7 +8,7 @@ std::vector<MeanCurvePoint> mean_curves(std::span<const RdPoint> points) {
   std::vector<MeanCurvePoint> out;
   std::vector<int> nmse_n, gap_n;
   for (const RdPoint& p : points) {
-    if (p.skipped) continue;
+    if (p.skipped || p.status != kRdStatusOk) continue;  // overflow / non_finite points are in no mean
     size_t i = 0;
     while (i < out.size() && !(out[i].method == p.method && out[i].bits == p.bits)) ++i;
     if (i == out.size()) {

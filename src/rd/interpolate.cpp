@@ -15,6 +15,7 @@ std::string_view coverage_name(Coverage c) {
     case Coverage::Ok: return "ok";
     case Coverage::InsufficientCoverage: return "insufficient coverage";
     case Coverage::InvalidTarget: return "invalid target";
+    case Coverage::NonFinite: return "non_finite";
   }
   return "?";
 }

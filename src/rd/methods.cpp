@@ -6,6 +6,7 @@
 
 #include "qspectra/core/error.hpp"
 #include "qspectra/quant/error_stats.hpp"
+#include "qspectra/quant/spec.hpp"
 #include "qspectra/rd/moments.hpp"
 #include "qspectra/rd/shannon.hpp"
 #include "rd_impl.hpp"
@@ -52,7 +53,7 @@ const std::vector<MethodDef>& defaults() {
         spec_method("clip_3sigma", 2, 16, "clip:{}:3s", true, "symmetric, clipped at 3 sigma (clip:B:3s)"),
         spec_method("group_128", 2, 16, "sym:{}:g128", false, "symmetric per group of 128 (sym:B:g128)"),
         spec_method("group_32", 2, 16, "sym:{}:g32", false, "symmetric per group of 32 (sym:B:g32)"),
-        {{"lloyd_max", 1, 8, "Lloyd-Max codebook, percentile init (lloyd:B)"}, Kind::Lloyd, "", true},
+        {{"lloyd_max", 1, 8, "Lloyd-Max codebook, percentile and uniform starts (lloyd:B)"}, Kind::Lloyd, "", true},
         spec_method("nf4", 4, 4, "nf4", false, "bitsandbytes NF4, blocks of 64, fp32 absmax"),
         spec_method("fp4", 4, 4, "fp4", false, "bitsandbytes FP4, blocks of 64, fp32 absmax"),
     };
@@ -68,9 +69,55 @@ bool parse_int(std::string_view s, int& v) {
   return !s.empty() && ec == std::errc() && p == s.data() + s.size();
 }
 
+// A quantizer spec as a method: "sym:4:channel" (that bit setting only) or "sym:B:g64" (B = each
+// bit setting the spec family accepts). Parsed by the one spec parser (quant/spec).
+std::optional<MethodDef> spec_def(std::string_view name) {
+  std::string text(name);
+  const auto c1 = text.find(':');
+  const auto c2 = text.find(':', c1 == std::string::npos ? text.size() : c1 + 1);
+  const bool templ = c1 != std::string::npos && text.substr(c1 + 1, c2 - c1 - 1) == "B";
+  auto with_bits = [&](int b) {
+    return templ ? text.substr(0, c1 + 1) + std::to_string(b) + (c2 == std::string::npos ? "" : text.substr(c2))
+                 : text;
+  };
+  int lo = 0, hi = 0;
+  quant::QuantSpec spec;
+  if (templ) {
+    for (int b = 1; b <= 16; ++b) {
+      try {
+        spec = quant::parse_quant_spec(with_bits(b));
+      } catch (const UsageError&) {
+        continue;
+      }
+      if (!lo) lo = b;
+      hi = b;
+    }
+    if (!lo) quant::parse_quant_spec(with_bits(4));  // throws the parser's message
+    spec = quant::parse_quant_spec(with_bits(lo));
+  } else {
+    spec = quant::parse_quant_spec(text);  // UsageError naming the broken rule
+    lo = hi = spec.bits;
+  }
+  std::string canon = spec.canonical(), format = canon;
+  if (templ) {  // put B back in place of the bits in the canonical spelling
+    const auto a = canon.find(':'), b = canon.find(':', a + 1);
+    const std::string head = canon.substr(0, a + 1), tail = b == std::string::npos ? "" : canon.substr(b);
+    canon = head + "B" + tail;
+    format = head + "{}" + tail;
+  }
+  MethodDef d;
+  d.info = {canon, lo, hi, "quantizer spec " + canon};
+  d.kind = spec.kind == quant::QuantKind::Lloyd ? Kind::Lloyd : Kind::Spec;
+  d.spec_format = format;
+  // Side information stored once per tensor (a per-tensor scale) counts in rate_with_codebook only.
+  d.per_tensor = spec.granularity == quant::Granularity::Tensor && spec.kind != quant::QuantKind::Cast;
+  return d;
+}
+
 std::optional<MethodDef> find_def(std::string_view name) {
   for (const auto& d : defaults())
     if (d.info.name == name) return d;
+
   int dim = 0, m = 0;
   if (name.starts_with("vq_d") && parse_int(name.substr(4), dim) && dim >= 1 && dim <= 64)
     return pq_method(dim, 1);
@@ -80,7 +127,13 @@ std::optional<MethodDef> find_def(std::string_view name) {
         parse_int(name.substr(us + 2), m) && dim >= 1 && dim <= 64 && m >= 1 && dim % m == 0)
       return pq_method(dim, m);
   }
-  return std::nullopt;
+  if (name.find(':') != std::string_view::npos) return spec_def(name);
+  try {
+    quant::parse_quant_spec(name);  // a spec without ':' (fp16, bf16...)
+  } catch (const UsageError&) {
+    return std::nullopt;
+  }
+  return spec_def(name);
 }
 
 }  // namespace
@@ -126,7 +179,8 @@ RdPoint run_rd_method(std::string_view method, int bits, std::span<const double>
   auto skip = [&](std::string why) {
     p.skipped = true;
     p.note = std::move(why);
-    p.mse = p.sqnr_db = p.max_err = p.rate = p.rate_with_codebook = p.shannon_d = p.gap_bits = NAN;
+    p.mse = p.sqnr_db = p.max_err = p.rate = p.rate_with_codebook = p.shannon_d = p.gap_bits =
+        p.gap_bits_with_codebook = NAN;
     return p;
   };
   if (bits < def->info.min_bits || bits > def->info.max_bits)
@@ -137,7 +191,10 @@ RdPoint run_rd_method(std::string_view method, int bits, std::span<const double>
   detail::Reconstruction rec;
   switch (def->kind) {
     case Kind::Spec:
-      rec = detail::reconstruct_spec(fmt::format(fmt::runtime(def->spec_format), bits), bits,
+      rec = detail::reconstruct_spec(def->spec_format.find("{}") == std::string::npos
+                                         ? def->spec_format
+                                         : fmt::format(fmt::runtime(def->spec_format), bits),
+                                     bits,
                                      def->per_tensor, w, shape);
       break;
     case Kind::OddLevelsSym: rec = detail::reconstruct_odd_levels_sym(bits, w); break;
@@ -154,6 +211,28 @@ RdPoint run_rd_method(std::string_view method, int bits, std::span<const double>
   p.max_err = st.max_err;
   p.shannon_d = shannon_distortion(p.variance, p.rate);
   p.gap_bits = gap_bits(p.mse, p.shannon_d);
+  p.gap_bits_with_codebook = gap_bits(p.mse, shannon_distortion(p.variance, p.rate_with_codebook));
+  p.converged = rec.converged;
+  if (!std::isfinite(p.variance) || !std::isfinite(p.mse)) {
+    // Finite weights near the float range (FLT_MAX) overflow in the quantizer's float32 arithmetic
+    // (a range or scale becomes inf, a reconstruction NaN): the numbers are kept as computed, the
+    // status says they cannot be trusted.
+    p.status = kRdStatusOverflow;
+    p.note = fmt::format("{} not finite: weights near the float range overflow in the quantizer",
+                         !std::isfinite(p.variance) ? "variance" : "mse");
+  }
+  return p;
+}
+
+RdPoint non_finite_rd_point(std::string method, int bits, int64_t non_finite_count) {
+  RdPoint p;
+  p.method = std::move(method);
+  p.bits = bits;
+  p.skipped = true;
+  p.status = kRdStatusNonFinite;
+  p.note = fmt::format("{} non-finite weight(s): not quantized", non_finite_count);
+  p.variance = p.mse = p.sqnr_db = p.max_err = p.rate = p.rate_with_codebook = p.shannon_d = p.gap_bits =
+      p.gap_bits_with_codebook = NAN;
   return p;
 }
 

@@ -14,6 +14,7 @@ struct Reconstruction {
   double rate = 0;
   double rate_with_codebook = 0;
   std::string skip_reason;      // non-empty: the combination was skipped
+  bool converged = true;        // iterative methods: a fixed point was reached
 };
 
 // A quant spec (e.g. "asym:4"). per_tensor: its side information is paid once per tensor, so it

@@ -45,6 +45,7 @@ Reconstruction reconstruct_lloyd(int bits, std::span<const double> w, const RdOp
   quant::quantize_to_levels(r.values, res.levels);
   r.rate = bits;
   r.rate_with_codebook = bits + 16.0 * std::ldexp(1.0, bits) / double(w.size());
+  r.converged = res.converged;
   return r;
 }
 

@@ -36,6 +36,7 @@ Reconstruction reconstruct_pq(int dim, int m, int bits, std::span<const double> 
     KMeansOptions ko{opt.seed + uint64_t(s), opt.kmeans_iter, opt.threads};
     const auto km = kmeans(train.empty() ? std::span<const double>(part) : std::span<const double>(train),
                            sub, int(k), ko);
+    r.converged = r.converged && km.converged;
     if (train.empty())
       labels = km.labels;  // trained on every vector: the labels are already those of the centroids
     else

@@ -1,7 +1,6 @@
 #include "qspectra/report/rate_distortion.hpp"
 
 #include <cmath>
-#include <map>
 
 #include "qspectra/rd/curves.hpp"
 #include "qspectra/report/json.hpp"
@@ -17,18 +16,23 @@ Cell if_ok(const rd::RateAtDistortion& t, double v) { return t.status == rd::Cov
 
 Table rd_curves_table(const pipeline::RdRunResult& r) {
   Table t;
-  t.columns = {"name", "category", "method", "bits", "rate", "rate_with_codebook", "mse", "sqnr_db", "max_err",
-               "variance", "kurtosis", "shannon_d", "gap_bits", "skipped", "note"};
+  t.columns = {"name",      "category", "method",   "bits",     "rate",      "rate_with_codebook",
+               "mse",       "sqnr_db",  "max_err",  "variance", "kurtosis",  "shannon_d",
+               "gap_bits",  "skipped",  "note",     "gap_bits_with_codebook", "converged", "status"};
   for (const auto& l : r.layers)
     for (const auto& p : l.points) {
+      const bool layer_finite = l.layer.non_finite_count == 0;
+      const Cell variance = layer_finite ? Cell{l.moments.variance} : Cell{};
+      const Cell kurtosis = layer_finite ? Cell{l.moments.kurtosis} : Cell{};
       if (p.skipped) {
         t.rows.push_back({l.layer.info.name, l.layer.info.category, p.method, int64_t{p.bits}, Cell{}, Cell{}, Cell{},
-                          Cell{}, Cell{}, l.moments.variance, l.moments.kurtosis, Cell{}, Cell{}, true, p.note});
+                          Cell{}, Cell{}, variance, kurtosis, Cell{}, Cell{}, true, p.note, Cell{}, p.converged,
+                          p.status});
         continue;
       }
       t.rows.push_back({l.layer.info.name, l.layer.info.category, p.method, int64_t{p.bits}, p.rate,
-                        p.rate_with_codebook, p.mse, p.sqnr_db, p.max_err, p.variance, l.moments.kurtosis,
-                        p.shannon_d, p.gap_bits, false, p.note});
+                        p.rate_with_codebook, p.mse, p.sqnr_db, p.max_err, p.variance, kurtosis, p.shannon_d,
+                        p.gap_bits, false, p.note, p.gap_bits_with_codebook, p.converged, p.status});
     }
   insert_block_column(t);
   return t;
@@ -47,49 +51,20 @@ Table rd_targets_table(const pipeline::RdRunResult& r) {
 }
 
 Table rd_category_table(const pipeline::RdRunResult& r) {
-  std::map<std::string, std::vector<rd::RdPoint>> by_cat;
-  std::vector<std::string> order;
-  for (const auto& l : r.layers) {
-    for (const std::string& cat : {l.layer.info.category, std::string("all")}) {
-      if (!by_cat.count(cat)) order.push_back(cat);
-      auto& v = by_cat[cat];
-      v.insert(v.end(), l.points.begin(), l.points.end());
-    }
-  }
   Table t;
   t.columns = {"category", "method", "bits", "layers", "rate", "rate_with_codebook", "mse", "nmse", "gap_bits"};
-  for (const auto& cat : order)
-    for (const auto& p : rd::mean_curves(by_cat[cat]))
-      t.rows.push_back({cat, p.method, int64_t{p.bits}, int64_t{p.layers}, p.rate, p.rate_with_codebook, p.mse,
-                        p.nmse, p.gap_bits});
+  for (const auto& [cat, p] : pipeline::rd_category_curves(r))
+    t.rows.push_back({cat, p.method, int64_t{p.bits}, int64_t{p.layers}, p.rate, p.rate_with_codebook, p.mse,
+                      p.nmse, p.gap_bits});
   return t;
 }
 
 Table rd_gap_summary_table(const pipeline::RdRunResult& r) {
-  struct Acc { double r_emp = 0, gap = 0; int64_t ok = 0, missing = 0; };
-  std::map<std::pair<double, std::string>, Acc> acc;
-  std::vector<std::pair<double, std::string>> order;
-  for (const auto& l : r.layers)
-    for (const auto& x : l.targets) {
-      auto key = std::make_pair(x.target_fraction, x.method);
-      if (!acc.count(key)) order.push_back(key);
-      auto& a = acc[key];
-      if (x.result.status == rd::Coverage::Ok) {
-        a.r_emp += x.result.rate;
-        a.gap += x.result.gap_bits;
-        ++a.ok;
-      } else {
-        ++a.missing;
-      }
-    }
   Table t;
   t.columns = {"target_D/sigma^2", "method", "mean_R_emp", "mean_gap_bits", "layers", "insufficient_coverage"};
-  for (const auto& key : order) {
-    const auto& a = acc[key];
-    const double n = static_cast<double>(a.ok);
-    t.rows.push_back({key.first, key.second, a.ok ? Cell{a.r_emp / n} : Cell{}, a.ok ? Cell{a.gap / n} : Cell{},
-                      a.ok, a.missing});
-  }
+  for (const auto& row : pipeline::rd_gap_summary(r))
+    t.rows.push_back({row.target_fraction, row.method, row.layers ? Cell{row.mean_r_emp} : Cell{},
+                      row.layers ? Cell{row.mean_gap_bits} : Cell{}, row.layers, row.insufficient_coverage});
   return t;
 }
 
@@ -102,7 +77,9 @@ nlohmann::ordered_json rd_summary_json(const pipeline::RdRunResult& r) {
                         {"rate", number_json(p.rate)}, {"rate_with_codebook", number_json(p.rate_with_codebook)},
                         {"mse", number_json(p.mse)}, {"sqnr_db", number_json(p.sqnr_db)},
                         {"max_err", number_json(p.max_err)}, {"shannon_d", number_json(p.shannon_d)},
-                        {"gap_bits", number_json(p.gap_bits)}});
+                        {"gap_bits", number_json(p.gap_bits)},
+                        {"gap_bits_with_codebook", number_json(p.gap_bits_with_codebook)},
+                        {"converged", p.converged}, {"status", p.status}});
     nlohmann::ordered_json targets = nlohmann::ordered_json::array();
     for (const auto& x : l.targets)
       targets.push_back({{"method", x.method}, {"target_fraction", x.target_fraction},

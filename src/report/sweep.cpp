@@ -5,46 +5,8 @@
 
 #include "qspectra/report/json.hpp"
 #include "qspectra/report/schema.hpp"
-#include "qspectra/report/stats.hpp"
 
 namespace qspectra::report {
-namespace {
-
-std::vector<double> column_values(const pipeline::SweepResult& r, std::size_t v,
-                                  double (*get)(const pipeline::LayerResult&)) {
-  std::vector<double> out;
-  for (const auto& row : r.layers) out.push_back(row[v].analysed() ? get(row[v]) : std::nan(""));
-  return out;
-}
-double ww_alpha(const pipeline::LayerResult& l) { return l.metrics.fit.alpha; }
-double hill_alpha(const pipeline::LayerResult& l) { return l.metrics.hill.alpha_hill; }
-
-struct VariantStats {
-  double mean_alpha = 0;
-  int64_t in_2_6 = 0, below_2 = 0, above_6 = 0, failed = 0, non_finite = 0, analysed = 0;
-};
-
-// Same rules as metrics::summarize: means over analysed layers, failed fits take part with -1.
-VariantStats variant_stats(const pipeline::SweepResult& r, std::size_t v) {
-  VariantStats s;
-  std::vector<const metrics::LayerMetrics*> ms;
-  for (const auto& row : r.layers) {
-    if (!row[v].analysed()) { ++s.non_finite; continue; }
-    ms.push_back(&row[v].metrics);
-  }
-  const auto sum = metrics::summarize(ms, s.non_finite);
-  auto it = sum.means.find("alpha");
-  s.mean_alpha = it == sum.means.end() ? std::nan("") : it->second;
-  s.in_2_6 = sum.alpha_in_2_6;
-  s.below_2 = sum.alpha_below_2;
-  s.above_6 = sum.alpha_above_6;
-  s.failed = sum.failed;
-  s.analysed = sum.num_layers;
-  return s;
-}
-
-}  // namespace
-
 std::string variant_column_suffix(const std::string& variant) {
   std::string s = variant;
   for (char& c : s)
@@ -105,39 +67,37 @@ Table alpha_hill_wide_table(const pipeline::SweepResult& r) {
 
 Table summary_statistics_table(const pipeline::SweepResult& r) {
   Table t;
-  t.columns = {"precision", "count", "mean", "std", "min", "median", "max", "q25", "q75"};
-  for (std::size_t v = 0; v < r.variants.size(); ++v) {
-    const auto d = describe(column_values(r, v, hill_alpha));
-    t.rows.push_back({r.variants[v], d.count, d.mean, d.std, d.min, d.median, d.max, d.q25, d.q75});
-  }
+  t.columns = {"metric", "precision", "count", "mean", "std", "min", "median", "max", "q25", "q75"};
+  for (const auto& [variant, d] : pipeline::alpha_hill_statistics(r))
+    t.rows.push_back({std::string("alpha_hill"), variant, d.count, d.mean, d.std, d.min, d.median, d.max, d.q25, d.q75});
+  return t;
+}
+
+Table ww_alpha_summary_table(const pipeline::SweepResult& r) {
+  Table t;
+  t.columns = {"variant", "count", "mean", "std", "median", "min", "max", "in_2_6", "below_2", "above_6"};
+  for (const auto& s : pipeline::ww_alpha_summary(r))
+    t.rows.push_back({s.variant, s.stats.count, s.stats.mean, s.stats.std, s.stats.median, s.stats.min, s.stats.max,
+                      s.in_2_6, s.below_2, s.above_6});
   return t;
 }
 
 nlohmann::ordered_json sweep_comparison_json(const pipeline::SweepResult& r, std::size_t baseline) {
-  const auto base = variant_stats(r, baseline);
-  const auto base_alpha = column_values(r, baseline, ww_alpha);
-  const auto base_hill = column_values(r, baseline, hill_alpha);
   nlohmann::ordered_json variants = nlohmann::ordered_json::array();
-  for (std::size_t v = 0; v < r.variants.size(); ++v) {
-    const auto s = variant_stats(r, v);
-    int64_t pairs = 0;
-    const double corr = pearson(base_alpha, column_values(r, v, ww_alpha), &pairs);
-    const double corr_hill = pearson(base_hill, column_values(r, v, hill_alpha));
-    const double n = static_cast<double>(std::max<int64_t>(1, s.analysed));
-    variants.push_back({{"variant", r.variants[v]},
-                        {"mean_alpha", number_json(s.mean_alpha)},
-                        {"change_pct", number_json(100.0 * (s.mean_alpha - base.mean_alpha) / std::fabs(base.mean_alpha))},
-                        {"pearson_alpha", number_json(corr)},
-                        {"pearson_pairs", pairs},
-                        {"pearson_alpha_hill", number_json(corr_hill)},
-                        {"layers_analysed", s.analysed},
-                        {"alpha_in_2_6", s.in_2_6},
-                        {"alpha_in_2_6_pct", number_json(100.0 * static_cast<double>(s.in_2_6) / n)},
-                        {"alpha_below_2", s.below_2},
-                        {"alpha_above_6", s.above_6},
-                        {"failed", s.failed},
-                        {"non_finite", s.non_finite}});
-  }
+  for (const auto& c : pipeline::compare_variants(r, baseline))
+    variants.push_back({{"variant", c.variant},
+                        {"mean_alpha", number_json(c.mean_alpha)},
+                        {"change_pct", number_json(c.change_pct)},
+                        {"pearson_alpha", number_json(c.pearson_alpha)},
+                        {"pearson_pairs", c.pearson_pairs},
+                        {"pearson_alpha_hill", number_json(c.pearson_alpha_hill)},
+                        {"layers_analysed", c.layers_analysed},
+                        {"alpha_in_2_6", c.alpha_in_2_6},
+                        {"alpha_in_2_6_pct", number_json(c.alpha_in_2_6_pct)},
+                        {"alpha_below_2", c.alpha_below_2},
+                        {"alpha_above_6", c.alpha_above_6},
+                        {"failed", c.failed},
+                        {"non_finite", c.non_finite}});
   return {{"baseline", r.variants[baseline]}, {"variants", variants}};
 }
 

@@ -46,18 +46,46 @@ TEST(PrecisionSweep, WritesAllOutputsWithDocumentedColumns) {
   // fp32 is the identity on an F32 model: its numbers are ww-analyze's (the reference).
   const auto ref = read_csv(kRef + "/ww_layers.csv");
   const auto hill = read_csv(kRef + "/hill.csv");
+  double hill_mean = 0, ww_mean = 0, ww_min = 1e300, ww_max = -1e300;
+  int64_t ww_count = 0, ww_in_2_6 = 0;
   for (const auto& row : ref.rows) {
+    if (row.str("status") == "success") {
+      const double a = row.num("alpha");
+      ww_mean += a;
+      ww_min = std::min(ww_min, a);
+      ww_max = std::max(ww_max, a);
+      ++ww_count;
+      ww_in_2_6 += a >= 2 && a <= 6;
+    }
     const auto& w = wide.find("layer_name", row.str("name"));
     EXPECT_NEAR(w.num("ww_alpha_fp32"), row.num("alpha"), 1e-9 * std::fabs(row.num("alpha"))) << row.str("name");
     const auto& h = hill.find("name", row.str("name"));
     EXPECT_NEAR(w.num("alpha_fp32"), h.num("alpha_hill"), 1e-9 * std::fabs(h.num("alpha_hill"))) << row.str("name");
     EXPECT_EQ(w.integer("k_used_fp32"), h.integer("k"));
+    hill_mean += h.num("alpha_hill") / double(ref.rows.size());
   }
+  ww_mean /= double(ww_count);
 
   const auto stats = read_csv(out.str() + "/precision_summary_statistics.csv");
-  EXPECT_EQ(stats.columns, (std::vector<std::string>{"precision", "count", "mean", "std", "min", "median", "max", "q25", "q75"}));
+  EXPECT_EQ(stats.columns, (std::vector<std::string>{"metric", "precision", "count", "mean", "std", "min", "median", "max",
+                                                      "q25", "q75"}));
   EXPECT_EQ(stats.rows.size(), 5u);
   EXPECT_EQ(stats.find("precision", "fp32").integer("count"), 36);
+  for (const auto& row : stats.rows) EXPECT_EQ(row.str("metric"), "alpha_hill");
+  EXPECT_NEAR(stats.find("precision", "fp32").num("mean"), hill_mean, 1e-9 * hill_mean);
+
+  // WW alpha per variant (the seed notebook's summary table): fp32 matches ww-analyze's layers.
+  const auto ww = read_csv(out.str() + "/precision_ww_alpha_summary.csv");
+  EXPECT_EQ(ww.columns, (std::vector<std::string>{"variant", "count", "mean", "std", "median", "min", "max", "in_2_6",
+                                                   "below_2", "above_6"}));
+  ASSERT_EQ(ww.rows.size(), 5u);
+  const auto& fp32 = ww.find("variant", "fp32");
+  EXPECT_EQ(fp32.integer("count"), ww_count);
+  EXPECT_NEAR(fp32.num("mean"), ww_mean, 1e-9 * ww_mean);
+  EXPECT_NEAR(fp32.num("min"), ww_min, 1e-12);
+  EXPECT_NEAR(fp32.num("max"), ww_max, 1e-12);
+  EXPECT_EQ(fp32.integer("in_2_6") + fp32.integer("below_2") + fp32.integer("above_6"), ww_count);
+  EXPECT_EQ(fp32.integer("in_2_6"), ww_in_2_6);
 
   std::ifstream js(out.str() + "/sweep_comparison.json");
   const auto j = nlohmann::json::parse(js);

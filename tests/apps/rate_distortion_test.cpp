@@ -55,6 +55,38 @@ TEST(RateDistortion, CurvesTargetsSummaryAndGapTable) {
   EXPECT_FALSE(j["categories"].empty());
 }
 
+// Per-tensor vs per-channel in one command: quantizer specs as methods, through the spec parser.
+TEST(RateDistortion, QuantizerSpecsAsMethodsNewColumns) {
+  test::TempDir out;
+  auto r = run_app("rate-distortion", {kModel, "--layers", "layers\\.0\\.", "--bits", "2-4", "--methods",
+                                       "sym:B,sym:B:channel,sym:4:g64,lloyd_max", "--out-dir", out.str(), "--quiet"});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const auto curves = read_csv(out.str() + "/rd_curves.csv");
+  EXPECT_EQ(curves.rows.size(), 7u * 4u * 3u);
+  for (const char* c : {"gap_bits_with_codebook", "converged", "status"})
+    EXPECT_NE(std::find(curves.columns.begin(), curves.columns.end(), c), curves.columns.end()) << c;
+  int fixed_ran = 0;
+  for (const auto& row : curves.rows) {
+    EXPECT_EQ(row.str("status"), "ok");
+    if (row.str("method") == "sym:4:g64" && row.str("skipped") == "False") {
+      EXPECT_EQ(row.integer("bits"), 4);
+      ++fixed_ran;
+    }
+    if (row.str("skipped") == "True") continue;
+    EXPECT_EQ(row.str("converged"), "True") << row.str("method");  // lloyd_max converges on these layers
+    EXPECT_NEAR(row.num("gap_bits_with_codebook"),
+                0.5 * std::log2(row.num("mse") / (row.num("variance") * std::pow(2.0, -2 * row.num("rate_with_codebook")))),
+                1e-9);
+    // per-channel costs 16 bits per row in rate; per-tensor pays its one scale in rate_with_codebook only
+    if (row.str("method") == "sym:B") EXPECT_EQ(row.num("rate"), row.num("bits"));
+    if (row.str("method") == "sym:B:channel") EXPECT_GT(row.num("rate"), row.num("bits"));
+  }
+  EXPECT_EQ(fixed_ran, 7);
+  const auto bad = run_app("rate-distortion", {kModel, "--methods", "sym:1", "--out-dir", out.str() + "/x"});
+  EXPECT_EQ(bad.exit_code, 2) << bad.output;
+  EXPECT_NE(bad.output.find("--methods: sym"), std::string::npos) << bad.output;
+}
+
 TEST(RateDistortion, SameSeedSameResult) {
   test::TempDir a, b;
   for (auto* d : {&a, &b}) {

@@ -35,9 +35,16 @@ struct AnalyzeOptions {
 };
 
 struct Progress {
-  std::size_t done = 0, total = 0;
-  const LayerResult* last = nullptr;  // the layer just finished
+  std::size_t done = 0, total = 0;    // layers finished / selected
+  const LayerResult* last = nullptr;  // the layer just finished (or, inside a layer, the one in work)
+  // Work in units proportional to the time it takes (a layer weighs its cost, e.g. N*M^2*rf for a
+  // spectrum times the number of variants; numel per method and bit setting for rate-distortion),
+  // so that an ETA can be projected from work done rather than layers done. work_total > 0 always.
+  double work_done = 0, work_total = 0;
+  std::string step;                   // inside a layer: what just finished (e.g. "lloyd_max"); empty between layers
 };
+// Spectrum cost of one layer: N * M^2 * rf (the SVD / eigen decomposition dominates).
+double spectrum_work(const layers::LayerInfo& layer);
 using ProgressCallback = std::function<void(const Progress&)>;
 
 struct AnalysisResult {

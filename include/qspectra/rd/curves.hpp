@@ -19,7 +19,7 @@ struct MeanCurvePoint {
   double gap_bits = 0;       // mean of finite gaps
 };
 
-// Groups the non-skipped points by (method, bits), in order of first appearance, and averages.
+// Groups the non-skipped points with status ok by (method, bits), in order of first appearance, and averages.
 std::vector<MeanCurvePoint> mean_curves(std::span<const RdPoint> points);
 
 }  // namespace qspectra::rd

@@ -6,8 +6,9 @@
 
 namespace qspectra::rd {
 
-enum class Coverage { Ok, InsufficientCoverage, InvalidTarget };
-std::string_view coverage_name(Coverage c);  // "ok", "insufficient coverage", "invalid target"
+// NonFinite: the layer has NaN/Inf weights, nothing was measured (set by the caller).
+enum class Coverage { Ok, InsufficientCoverage, InvalidTarget, NonFinite };
+std::string_view coverage_name(Coverage c);  // "ok", "insufficient coverage", "invalid target", "non_finite"
 
 struct RateAtDistortion {
   Coverage status = Coverage::InvalidTarget;

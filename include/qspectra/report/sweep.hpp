@@ -17,10 +17,13 @@ Table sweep_long_table(const pipeline::SweepResult& r, bool mp_fit);
 // precision_alpha_hill_results.csv (wide, one row per layer): layer_name, block, category, out_features, in_features, numel,
 // then per variant alpha_<v> (Alpha-Hill), k_used_<v>, n_eigs_<v>, method_<v>, ww_alpha_<v>.
 Table alpha_hill_wide_table(const pipeline::SweepResult& r);
-// precision_summary_statistics.csv: precision, count, mean, std, min, median, max, q25, q75 of
-// Alpha-Hill over finite values, one row per variant.
+// precision_summary_statistics.csv: metric (= alpha_hill), precision, count, mean, std, min, median,
+// max, q25, q75 of Alpha-Hill over finite values, one row per variant (pipeline::alpha_hill_statistics).
 Table summary_statistics_table(const pipeline::SweepResult& r);
-// sweep_comparison.json: per variant vs the baseline: mean alpha, change %, Pearson
+// precision_ww_alpha_summary.csv: variant, count, mean, std, median, min, max, in_2_6, below_2,
+// above_6 of WW alpha over successful fits (pipeline::ww_alpha_summary).
+Table ww_alpha_summary_table(const pipeline::SweepResult& r);
+// sweep_comparison.json (pipeline::compare_variants): per variant vs the baseline: mean alpha, change %, Pearson
 // correlation of layer alphas, layers in [2,6] (count, %), < 2, > 6, failed, non_finite.
 nlohmann::ordered_json sweep_comparison_json(const pipeline::SweepResult& r, std::size_t baseline);
 // The same comparison as a printable table.

@@ -4,7 +4,7 @@
 #include <span>
 #include <vector>
 
-namespace qspectra::report {
+namespace qspectra::metrics {
 
 struct Describe {
   int64_t count = 0;  // finite values
@@ -17,4 +17,4 @@ Describe describe(std::span<const double> values);
 // zero variance. `pairs` receives the number of pairs used.
 double pearson(std::span<const double> x, std::span<const double> y, int64_t* pairs = nullptr);
 
-}  // namespace qspectra::report
+}  // namespace qspectra::metrics

@@ -1,5 +1,5 @@
 // describe() and pearson() as pandas computes them.
-#include "qspectra/report/stats.hpp"
+#include "qspectra/metrics/statistics.hpp"
 
 #include <gtest/gtest.h>
 
@@ -7,7 +7,7 @@
 #include <limits>
 #include <vector>
 
-namespace qspectra::report {
+namespace qspectra::metrics {
 namespace {
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
@@ -40,4 +40,4 @@ TEST(Pearson, OverFinitePairs) {
 }
 
 }  // namespace
-}  // namespace qspectra::report
+}  // namespace qspectra::metrics

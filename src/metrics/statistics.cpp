@@ -1,10 +1,10 @@
-#include "qspectra/report/stats.hpp"
+#include "qspectra/metrics/statistics.hpp"
 
 #include <algorithm>
 #include <cmath>
 #include <limits>
 
-namespace qspectra::report {
+namespace qspectra::metrics {
 namespace {
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
@@ -60,4 +60,4 @@ double pearson(std::span<const double> x, std::span<const double> y, int64_t* pa
   return sxy / std::sqrt(sxx * syy);
 }
 
-}  // namespace qspectra::report
+}  // namespace qspectra::metrics
