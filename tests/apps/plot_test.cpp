@@ -59,6 +59,16 @@ TEST(PlotFlag, WithoutPlotNoPlotsAreWritten) {
   EXPECT_FALSE(std::filesystem::exists(out.path() / "report.html"));
 }
 
+TEST(PlotFlag, ARerunWithoutPlotRemovesTheEarlierPlotsAndReport) {
+  test::TempDir out;
+  ASSERT_EQ(run_app("ww-analyze", {kModel, "--layers", "layers\\.0\\.", "--plot", "-o", out.str(), "--quiet"}).exit_code, 0);
+  ASSERT_EQ(svgs_in(out.path() / "plots").size(), 7u + 2u);
+  ASSERT_EQ(run_app("ww-analyze", {kModel, "--layers", "layers\\.0\\.", "-o", out.str(), "--quiet"}).exit_code, 0);
+  EXPECT_FALSE(std::filesystem::exists(out.path() / "plots"));
+  EXPECT_FALSE(std::filesystem::exists(out.path() / "report.html"));
+  EXPECT_TRUE(std::filesystem::exists(out.path() / "ww_layers.csv"));
+}
+
 TEST(PlotFlag, PrecisionSweepWritesTheFourSweepFigures) {
   test::TempDir out;
   auto r = run_app("precision-sweep", {kModel, "--variants", "fp32,bf16,sym:4", "--layers", "layers\\.[01]\\.",
