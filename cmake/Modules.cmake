@@ -1,4 +1,4 @@
-# One static library per layer of the tree (io, layers, quant, spectral, metrics, rd, report, pipeline),
+# One static library per layer of the tree (io, layers, quant, spectral, metrics, rd, report, pipeline, plot),
 # so each can be built and tested on its own. Sources are the .cpp files of src/<module>/.
 function(qspectra_add_module name)
   cmake_parse_arguments(ARG "" "" "DEPS" ${ARGN})

@@ -4,6 +4,7 @@ set -euo pipefail
 PACKAGES=(build-essential cmake ninja-build pkg-config
           libeigen3-dev libcli11-dev nlohmann-json3-dev libspdlog-dev libfmt-dev
           libgtest-dev libgmock-dev libbenchmark-dev libopenblas-dev liblapacke-dev
+          librsvg2-bin   # rsvg-convert: the plot render tests (skipped without it)
           libtorch-dev)  # optional component (PyTorch checkpoints); auto-detected by CMake
 PACKAGES+=("$@")   # extra packages, e.g. clang libclang-rt-14-dev for the fuzzer
 missing=()

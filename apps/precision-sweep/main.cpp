@@ -9,6 +9,7 @@
 #include "outputs.hpp"
 #include "qspectra/core/error.hpp"
 #include "qspectra/pipeline/sweep.hpp"
+#include "qspectra/plot/html.hpp"
 #include "qspectra/report/csv.hpp"
 #include "qspectra/report/sweep.hpp"
 #include "qspectra/report/text_table.hpp"
@@ -58,6 +59,10 @@ int main(int argc, char** argv) {
   app::add_spectrum_options(cli, c);
   app::add_metric_options(cli, c);
   app::add_output_options(cli, c, "sweep");
+  bool plot = false;
+  cli.add_flag("--plot", plot,
+               "also write plots/sweep_alpha_{box,by_layer,change,scatter}.svg and report.html (all figures and the "
+               "comparison table in one page)");
 
   return app::run(cli, argc, argv, [&] {
     app::setup_logging("precision-sweep", c.quiet, c.verbose);
@@ -98,14 +103,20 @@ int main(int argc, char** argv) {
     meta["layers"] = r.layers.size();
     meta["notes"] = r.notes;
     meta["warnings"] = r.warnings;
-    if (app::cancel_flag().load()) throw pipeline::Cancelled();
-    app::commit_outputs(out_dir, {
+    std::vector<std::pair<std::string, std::string>> files = {
         {out_dir + "/sweep_long.csv", report::to_csv(report::sweep_long_table(r, c.analyze.metrics.mp_fit))},
         {out_dir + "/precision_alpha_hill_results.csv", report::to_csv(report::alpha_hill_wide_table(r))},
         {out_dir + "/precision_summary_statistics.csv", report::to_csv(report::summary_statistics_table(r))},
         {out_dir + "/precision_ww_alpha_summary.csv", report::to_csv(report::ww_alpha_summary_table(r))},
         {out_dir + "/sweep_comparison.json", comparison.dump(2) + "\n"},
-    }, "precision-sweep");
+    };
+    if (plot)
+      plot::add_plot_files(files, out_dir, "precision-sweep " + c.model_dir,
+                           {fmt::format("{} layers x {} variants, baseline {}", r.layers.size(), r.variants.size(),
+                                        r.variants[base_index])},
+                           report::sweep_comparison_table(r, base_index), plot::sweep_figures(r, base_index));
+    if (app::cancel_flag().load()) throw pipeline::Cancelled();
+    app::commit_outputs(out_dir, files, "precision-sweep");
     if (!c.quiet) {
       std::printf("%zu layers x %zu variants, baseline %s, %.2f s\n\n", r.layers.size(), r.variants.size(),
                   r.variants[base_index].c_str(), r.wall_s);

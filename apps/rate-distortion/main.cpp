@@ -9,6 +9,7 @@
 #include "outputs.hpp"
 #include "qspectra/core/error.hpp"
 #include "qspectra/pipeline/rate_distortion.hpp"
+#include "qspectra/plot/html.hpp"
 #include "qspectra/report/csv.hpp"
 #include "qspectra/report/rate_distortion.hpp"
 #include "qspectra/report/text_table.hpp"
@@ -91,6 +92,10 @@ Example:
   app::add_selection_options(cli, c);
   cli.add_option("--threads", c.analyze.threads, "worker threads (0 = all cores)")->check(CLI::NonNegativeNumber);
   app::add_output_options(cli, c, "rd");
+  bool plot = false;
+  cli.add_flag("--plot", plot,
+               "also write plots/rd_<category>.svg (distortion vs rate per method with the Shannon bound, per layer "
+               "category, and rd_all.svg) and report.html (all figures and the gap summary in one page)");
 
   return app::run(cli, argc, argv, [&] {
     app::setup_logging("rate-distortion", c.quiet, c.verbose);
@@ -127,12 +132,16 @@ Example:
     meta["notes"] = r.notes;
     if (app::cancel_flag().load()) throw pipeline::Cancelled();
     const auto gap = report::rd_gap_summary_table(r);
-    app::commit_outputs(out_dir, {
+    std::vector<std::pair<std::string, std::string>> files = {
         {out_dir + "/rd_curves.csv", report::to_csv(report::rd_curves_table(r))},
         {out_dir + "/rd_targets.csv", report::to_csv(report::rd_targets_table(r))},
         {out_dir + "/rd_categories.csv", report::to_csv(report::rd_category_table(r))},
         {out_dir + "/rd_summary.json", summary.dump(2) + "\n"},
-    }, "rate-distortion");
+    };
+    if (plot)
+      plot::add_plot_files(files, out_dir, "rate-distortion " + c.model_dir,
+                           {fmt::format("{} layers, {:.2f} s", r.layers.size(), r.wall_s)}, gap, plot::rd_figures(r));
+    app::commit_outputs(out_dir, files, "rate-distortion");
     if (!c.quiet) {
       std::printf("%zu layers, %.2f s\n\nGap summary (mean over layers):\n", r.layers.size(), r.wall_s);
       std::fputs(report::to_text_table(gap).c_str(), stdout);

@@ -11,6 +11,7 @@
 #include "qspectra/io/model_dir.hpp"
 #include "qspectra/pipeline/analyze.hpp"
 #include "qspectra/pipeline/compare.hpp"
+#include "qspectra/plot/html.hpp"
 #include "qspectra/report/compare.hpp"
 #include "qspectra/report/csv.hpp"
 #include "qspectra/report/json.hpp"
@@ -122,6 +123,10 @@ int main(int argc, char** argv) {
                  "and shapes)")
       ->excludes(base_opt);
   cli.add_flag("--hash-inputs", hash_inputs, "record the sha256 of every input file in ww_summary.json");
+  bool plot = false;
+  cli.add_flag("--plot", plot,
+               "also write plots/esd_<layer>.svg (per layer ESD with the power-law fit), plots/alpha_by_layer.svg, "
+               "plots/alpha_hist.svg and report.html (all figures and the table in one page)");
 
   return app::run(cli, argc, argv, [&] {
     app::setup_logging("ww-analyze", c.quiet, c.verbose);
@@ -138,6 +143,7 @@ int main(int argc, char** argv) {
       c.analyze.delta_base = &*delta;
     }
     const std::string out_dir = app::resolve_out_dir(c, "ww");
+    c.analyze.keep_evals = plot;  // the ESD figures need the eigenvalues; other runs drop them
 
     app::ProgressPrinter progress("analysing", c.quiet);
     auto result = pipeline::analyze_model(model, c.analyze, std::ref(progress), &app::cancel_flag());
@@ -181,6 +187,9 @@ int main(int argc, char** argv) {
       files.emplace_back(out_dir + "/ww_compare.json", j.dump(2) + "\n");
       files.emplace_back(out_dir + "/ww_compare.csv", report::to_csv(report::compare_table(*comparison)));
     }
+    if (plot)
+      plot::add_plot_files(files, out_dir, "ww-analyze " + c.model_dir, {summary_text(result)}, stdout_table(result),
+                           plot::analysis_figures(result));
     if (app::cancel_flag().load()) throw pipeline::Cancelled();
     app::commit_outputs(out_dir, files, "ww-analyze");
 
