@@ -1,0 +1,54 @@
+// FARMS known answer: i.i.d. Student-t (3 dof) matrices of aspect ratio 1, 4 and 8. The plain alpha
+// depends on the aspect ratio; alpha_farms (ESD pooled over square submatrices) does not: each pair of
+// FARMS alphas agrees within their 95% bootstrap intervals (the intervals overlap).
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstdio>
+#include <random>
+
+#include "qspectra/metrics/powerlaw.hpp"
+#include "qspectra/metrics/spectrum_extras.hpp"
+#include "qspectra/pipeline/analyze.hpp"
+
+namespace qspectra::pipeline {
+namespace {
+
+struct Measured {
+  double plain = 0, plain_lo = 0, plain_hi = 0, farms = 0, lo = 0, hi = 0;
+};
+
+Measured measure(int64_t rows, int64_t cols, uint64_t seed, int windows) {
+  std::mt19937_64 rng(seed);
+  std::student_t_distribution<double> t3(3.0);
+  Eigen::MatrixXd W(rows, cols);
+  for (Eigen::Index j = 0; j < W.cols(); ++j)
+    for (Eigen::Index i = 0; i < W.rows(); ++i) W(i, j) = static_cast<float>(t3(rng));
+  const auto backend = spectral::make_backend("auto");
+  const std::vector<Eigen::MatrixXd> mats = {W};
+  const auto plain_evals = spectral::compute_layer_spectrum(mats, std::max(rows, cols), *backend).evals;
+  const auto farms_evals = farms_pooled_evals(mats, 0, windows, *backend);
+  Measured m;
+  const auto plain = metrics::fit_powerlaw(plain_evals), farms = metrics::fit_powerlaw(farms_evals);
+  const auto bp = metrics::bootstrap_alpha(plain_evals, plain, {}, 100, 5);
+  const auto bf = metrics::bootstrap_alpha(farms_evals, farms, {}, 100, 5);
+  m.plain = plain.alpha, m.plain_lo = bp.ci_low, m.plain_hi = bp.ci_high;
+  m.farms = farms.alpha, m.lo = bf.ci_low, m.hi = bf.ci_high;
+  std::printf("%lldx%lld: plain alpha %.4f [%.4f, %.4f]   alpha_farms %.4f [%.4f, %.4f]\n",
+              static_cast<long long>(rows), static_cast<long long>(cols), m.plain, m.plain_lo, m.plain_hi,
+              m.farms, m.lo, m.hi);
+  return m;
+}
+
+TEST(Farms, StudentTAlphaDoesNotDriftWithAspectRatio) {
+  const Measured q1 = measure(1000, 1000, 1, 10), q4 = measure(4000, 1000, 2, 10), q8 = measure(8000, 1000, 3, 10);
+  // A square matrix is its own (single) window.
+  EXPECT_DOUBLE_EQ(q1.farms, q1.plain);
+  for (const auto& [a, b] : {std::pair{&q1, &q4}, std::pair{&q1, &q8}, std::pair{&q4, &q8}})
+    EXPECT_LE(std::max(a->lo, b->lo), std::min(a->hi, b->hi)) << "FARMS intervals do not overlap";
+  // The plain alpha drifts: at aspect ratio 8 it is outside the square matrix's interval.
+  EXPECT_TRUE(q8.plain < q1.plain_lo || q8.plain > q1.plain_hi);
+}
+
+}  // namespace
+}  // namespace qspectra::pipeline
