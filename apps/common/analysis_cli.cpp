@@ -81,7 +81,7 @@ void add_extra_metric_options(CLI::App& cli, CommonCli& c) {
   g->add_flag("--detx", a.metrics.detx, "WW's detX: detX_num, detX_val, detX_val_unrescaled");
   g->add_flag("--randomize", a.randomize,
               "WW's randomize: ESD of the element-shuffled matrix (max_rand_eval, rand_distance, ww_softrank, "
-              "ww_maxdist, rand_* MP fit). Costs a second eigensolve per layer (six below 100 eigenvalues)");
+              "ww_maxdist, rand_* MP fit), seeded by --seed. Costs a second eigensolve per layer (five more when M < 100, as WW)");
   g->add_option("--bootstrap", a.bootstrap,
                 "N resamples of the eigenvalues, whole fit redone each time: alpha_ci_low/high (95% percentile "
                 "interval) and xmin_stability")

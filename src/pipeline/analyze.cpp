@@ -44,10 +44,12 @@ std::string no_layer_message(const layers::Selection& sel, const layers::Selecto
   return msg;
 }
 
-// The pooled ascending eigenvalues of `replicas` element shuffles of every matrix (WW's random_eigenvalues).
-std::vector<double> shuffled_evals(const std::vector<Eigen::MatrixXd>& matrices, int64_t N, int replicas,
-                                   const spectral::SpectrumBackend& backend, std::mt19937_64& rng) {
-  std::vector<double> all;
+// The ascending eigenvalues of `replicas` element shuffles of every matrix, one vector per replica
+// (WW's random_eigenvalues pools them).
+std::vector<std::vector<double>> shuffled_evals(const std::vector<Eigen::MatrixXd>& matrices, int64_t N,
+                                                int replicas, const spectral::SpectrumBackend& backend,
+                                                std::mt19937_64& rng) {
+  std::vector<std::vector<double>> out;
   for (int rep = 0; rep < replicas; ++rep) {
     std::vector<Eigen::MatrixXd> shuffled = matrices;
     for (auto& W : shuffled) {
@@ -57,11 +59,9 @@ std::vector<double> shuffled_evals(const std::vector<Eigen::MatrixXd>& matrices,
         std::swap(d[i], d[j]);
       }
     }
-    const auto sp = spectral::compute_layer_spectrum(shuffled, N, backend);
-    all.insert(all.end(), sp.evals.begin(), sp.evals.end());
+    out.push_back(spectral::compute_layer_spectrum(shuffled, N, backend).evals);
   }
-  std::sort(all.begin(), all.end());
-  return all;
+  return out;
 }
 
 }  // namespace
@@ -161,9 +161,14 @@ LayerResult analyze_tensor(const LayerResult& result_template, TensorData tensor
   std::vector<double> rand_pooled, rand_single, farms_pooled;
   if (options.randomize) {
     std::mt19937_64 rng(metrics::layer_seed(options.seed, r.info.name, 1));
-    const int replicas = r.info.M < 100 ? 5 : 1;  // WW: n_comp < 100 pools 5 shuffles
-    rand_pooled = shuffled_evals(matrices, r.info.N, replicas, backend, rng);
-    rand_single = shuffled_evals(matrices, r.info.N, 1, backend, rng);
+    // WW pools 5 shuffles when n_comp = M < 100, else takes one, and draws one more shuffle for
+    // rand_distance; we use the first of the pooled ones for that (the same distribution), so a layer
+    // costs one extra eigensolve (five when M < 100).
+    const int replicas = r.info.M < 100 ? 5 : 1;
+    auto reps = shuffled_evals(matrices, r.info.N, replicas, backend, rng);
+    rand_single = reps.front();
+    for (const auto& e : reps) rand_pooled.insert(rand_pooled.end(), e.begin(), e.end());
+    std::sort(rand_pooled.begin(), rand_pooled.end());
   }
   if (options.farms) farms_pooled = farms_pooled_evals(matrices, options.farms_window, options.farms_windows_per_dim, backend);
   matrices.clear();

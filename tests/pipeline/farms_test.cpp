@@ -1,6 +1,9 @@
-// FARMS known answer: i.i.d. Student-t (3 dof) matrices of aspect ratio 1, 4 and 8. The plain alpha
-// depends on the aspect ratio; alpha_farms (ESD pooled over square submatrices) does not: each pair of
-// FARMS alphas agrees within their 95% bootstrap intervals (the intervals overlap).
+// FARMS known answer: i.i.d. Student-t (3 dof) matrices of aspect ratio 1, 4 and 8. alpha_farms (ESD
+// pooled over square submatrices) does not depend on the aspect ratio: each pair of FARMS alphas agrees
+// within their 95% bootstrap intervals (the intervals overlap), and pooling makes the interval narrower
+// than the plain one. What we measured for the plain alpha (docs/metrics.md): with WW's fit at these
+// sizes its drift is hidden in its own noise (7.70, 5.54, 8.51, all inside the square matrix's
+// interval), so the test does not claim it.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -13,6 +16,8 @@
 
 namespace qspectra::pipeline {
 namespace {
+
+constexpr int kResamples = 60;  // enough for a 95% interval here; the fits of 10000 pooled evals dominate
 
 struct Measured {
   double plain = 0, plain_lo = 0, plain_hi = 0, farms = 0, lo = 0, hi = 0;
@@ -30,8 +35,8 @@ Measured measure(int64_t rows, int64_t cols, uint64_t seed, int windows) {
   const auto farms_evals = farms_pooled_evals(mats, 0, windows, *backend);
   Measured m;
   const auto plain = metrics::fit_powerlaw(plain_evals), farms = metrics::fit_powerlaw(farms_evals);
-  const auto bp = metrics::bootstrap_alpha(plain_evals, plain, {}, 100, 5);
-  const auto bf = metrics::bootstrap_alpha(farms_evals, farms, {}, 100, 5);
+  const auto bp = metrics::bootstrap_alpha(plain_evals, plain, {}, kResamples, 5);
+  const auto bf = metrics::bootstrap_alpha(farms_evals, farms, {}, kResamples, 5);
   m.plain = plain.alpha, m.plain_lo = bp.ci_low, m.plain_hi = bp.ci_high;
   m.farms = farms.alpha, m.lo = bf.ci_low, m.hi = bf.ci_high;
   std::printf("%lldx%lld: plain alpha %.4f [%.4f, %.4f]   alpha_farms %.4f [%.4f, %.4f]\n",
@@ -46,8 +51,7 @@ TEST(Farms, StudentTAlphaDoesNotDriftWithAspectRatio) {
   EXPECT_DOUBLE_EQ(q1.farms, q1.plain);
   for (const auto& [a, b] : {std::pair{&q1, &q4}, std::pair{&q1, &q8}, std::pair{&q4, &q8}})
     EXPECT_LE(std::max(a->lo, b->lo), std::min(a->hi, b->hi)) << "FARMS intervals do not overlap";
-  // The plain alpha drifts: at aspect ratio 8 it is outside the square matrix's interval.
-  EXPECT_TRUE(q8.plain < q1.plain_lo || q8.plain > q1.plain_hi);
+  for (const auto* m : {&q4, &q8}) EXPECT_LT(m->hi - m->lo, m->plain_hi - m->plain_lo);
 }
 
 }  // namespace
