@@ -47,6 +47,7 @@ DetX detx_constraint(std::span<const double> evals) {
 double jensen_shannon_distance(std::span<const double> p, std::span<const double> q) {
   if (p.size() != q.size() || p.empty()) return kNaNx;
   const double sp = detail::np_sum(p), sq = detail::np_sum(q);
+  if (!(sp > 0) || !(sq > 0)) return kNaNx;  // scipy: 0/0 -> NaN (e.g. an all-zero matrix)
   double kl_p = 0, kl_q = 0;
   std::vector<double> tp(p.size()), tq(q.size());
   for (std::size_t i = 0; i < p.size(); ++i) {

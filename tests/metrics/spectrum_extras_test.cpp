@@ -53,6 +53,8 @@ TEST(JensenShannon, KnownValues) {
   const std::vector<double> a = {1, 2, 3}, b = {2, 4, 6}, p = {1, 0}, q = {0, 1};
   EXPECT_NEAR(jensen_shannon_distance(a, b), 0.0, 1e-12);  // same after normalisation
   EXPECT_NEAR(jensen_shannon_distance(p, q), std::sqrt(std::log(2.0)), 1e-15);
+  const std::vector<double> zero = {0, 0};
+  EXPECT_TRUE(std::isnan(jensen_shannon_distance(zero, zero)));  // an all-zero matrix has no distribution
 }
 
 TEST(Percentile, LinearInterpolationAsNumpy) {
