@@ -25,23 +25,18 @@ DetX detx_constraint(std::span<const double> evals) {
   const auto n = static_cast<int64_t>(evals.size());
   if (n == 0) return d;
   const double scale = static_cast<double>(n) / detail::np_sum(evals);  // Wscale^2 = n / sum
-  std::vector<double> r(evals.size());
-  for (std::size_t i = 0; i < evals.size(); ++i) r[i] = scale * evals[i];
-  d.num = n;
-  int64_t idx = 0;
   double prod = 1.0;
   for (int64_t i = n - 1; i >= 1; --i) {
-    idx = i;
-    prod *= r[static_cast<std::size_t>(i)];
+    const double r = scale * evals[static_cast<std::size_t>(i)];
+    prod *= r;
     if (prod < 1.0) {
       d.num = n - i;
-      break;
+      d.val_unrescaled = r;
+      d.val = r / scale;  // un_rescale_eigenvalues: the original eigenvalue up to rounding
+      return d;
     }
   }
-  // un_rescale_eigenvalues divides by Wscale^2 again: that is the original eigenvalue up to rounding.
-  d.val_unrescaled = r[static_cast<std::size_t>(idx)];
-  d.val = r[static_cast<std::size_t>(idx)] / scale;
-  return d;
+  return d;  // no such idx: detX_num = 0, values NaN
 }
 
 double jensen_shannon_distance(std::span<const double> p, std::span<const double> q) {

@@ -40,13 +40,13 @@ TEST(DetX, TinyLayerAsWeightWatcher) {
   EXPECT_NEAR(d.val_unrescaled, 0.099548576846465869, 1e-14);
 }
 
-// No tail product below 1 (every rescaled eigenvalue is 1): WW's loop ends at idx = 1 with num = n.
-TEST(DetX, ConstantSpectrumKeepsWwLoopEnd) {
+// No tail product below 1 (every rescaled eigenvalue is 1): detX_num = 0, values NaN.
+TEST(DetX, NoTailProductBelowOneGivesZero) {
   const std::vector<double> ev(8, 2.0);
   const DetX d = detx_constraint(ev);
-  EXPECT_EQ(d.num, 8);
-  EXPECT_DOUBLE_EQ(d.val, 2.0);
-  EXPECT_DOUBLE_EQ(d.val_unrescaled, 1.0);
+  EXPECT_EQ(d.num, 0);
+  EXPECT_TRUE(std::isnan(d.val));
+  EXPECT_TRUE(std::isnan(d.val_unrescaled));
 }
 
 TEST(JensenShannon, KnownValues) {

@@ -13,11 +13,11 @@ namespace qspectra::metrics {
 
 // WW's detX=True (RMT_Util.detX_constraint on rescaled evals): l' = l * n / sum(l); going down from
 // idx = n-1 to 1, the first idx with prod_{j>=idx} l'_j < 1 gives detX_num = n - idx, detX_val = l_idx
-// and detX_val_unrescaled = l'_idx (WW's names, kept). No such idx: detX_num = n and idx = 1, as WW's
-// loop leaves it.
+// and detX_val_unrescaled = l'_idx (WW's names, kept). No such idx: detX_num = 0 and both values NaN
+// (WW's loop would report n and l_1 there; the spec of this option says 0).
 struct DetX {
   int64_t num = 0;
-  double val = 0, val_unrescaled = 0;
+  double val = std::numeric_limits<double>::quiet_NaN(), val_unrescaled = std::numeric_limits<double>::quiet_NaN();
 };
 DetX detx_constraint(std::span<const double> evals_ascending);
 
