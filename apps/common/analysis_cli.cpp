@@ -66,8 +66,38 @@ void add_metric_options(CLI::App& cli, CommonCli& c) {
       ->check(CLI::Range(1e-9, 1.0))
       ->capture_default_str();
   g->add_flag("--mp-fit", m.mp_fit, "also fit the Marchenko-Pastur bulk (num_spikes, sigma_mp, mp_softrank, bulk_min/max)");
-  g->add_option("--fix-fingers", c.fix_fingers, "clip_xmax: refit without the largest outlier eigenvalues (WW's fix_fingers)")
-      ->check(CLI::IsMember({"clip_xmax"}));
+  g->add_option("--fix-fingers", c.fix_fingers,
+                "clip_xmax: refit without the largest outlier eigenvalues; xmin_peak: search xmin only near the "
+                "peak of the log ESD (WW's fix_fingers; xmin_peak as WW runs it with pl_package='powerlaw')")
+      ->check(CLI::IsMember({"clip_xmax", "xmin_peak"}));
+  g->add_option("--xmin-max", m.fit.xmin_max, "xmin_peak: upper end of the xmin range (0 = 1.5 x the peak, WW's default)")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+}
+
+void add_extra_metric_options(CLI::App& cli, CommonCli& c) {
+  auto& a = c.analyze;
+  auto* g = cli.add_option_group("More metrics", "optional analyses beyond the default table (docs/metrics.md)");
+  g->add_flag("--detx", a.metrics.detx, "WW's detX: detX_num, detX_val, detX_val_unrescaled");
+  g->add_flag("--randomize", a.randomize,
+              "WW's randomize: ESD of the element-shuffled matrix (max_rand_eval, rand_distance, ww_softrank, "
+              "ww_maxdist, rand_* MP fit), seeded by --seed. Costs a second eigensolve per layer (five more when M < 100, as WW)");
+  g->add_option("--bootstrap", a.bootstrap,
+                "N resamples of the eigenvalues, whole fit redone each time: alpha_ci_low/high (95% percentile "
+                "interval) and xmin_stability")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+  g->add_option("--seed", a.seed, "seed of --randomize and --bootstrap (per layer: seed + layer name; any thread count)")
+      ->capture_default_str();
+  g->add_flag("--farms", a.farms,
+              "alpha_farms: the fit on the ESD pooled over square submatrices (FARMS), so alpha does not drift "
+              "with the aspect ratio; costs one eigensolve per submatrix");
+  g->add_option("--farms-window", a.farms_window, "FARMS submatrix side (0 = the smaller dimension)")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+  g->add_option("--farms-windows", a.farms_windows_per_dim, "FARMS: at most this many windows along each dimension")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
 }
 
 void add_output_options(CLI::App& cli, CommonCli& c, const std::string& default_suffix) {
@@ -83,6 +113,7 @@ void add_output_options(CLI::App& cli, CommonCli& c, const std::string& default_
 
 void finish_options(CommonCli& c) {
   if (c.fix_fingers == "clip_xmax") c.analyze.metrics.fit.fix_fingers = metrics::FixFingers::ClipXmax;
+  if (c.fix_fingers == "xmin_peak") c.analyze.metrics.fit.fix_fingers = metrics::FixFingers::XminPeak;
 }
 
 ProgressPrinter::ProgressPrinter(std::string label, bool quiet)

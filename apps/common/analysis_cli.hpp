@@ -12,7 +12,7 @@ namespace qspectra::app {
 struct CommonCli {
   std::string model_dir;
   std::string out_dir;          // default: ./<model dir name>.<suffix>/
-  std::string fix_fingers;      // "" | clip_xmax
+  std::string fix_fingers;      // "" | clip_xmax | xmin_peak
   bool quiet = false;
   bool verbose = false;
   pipeline::AnalyzeOptions analyze;
@@ -21,7 +21,9 @@ struct CommonCli {
 void add_model_argument(CLI::App& cli, CommonCli& c);
 void add_selection_options(CLI::App& cli, CommonCli& c);
 void add_spectrum_options(CLI::App& cli, CommonCli& c);   // method, device, threads, keep-f64
-void add_metric_options(CLI::App& cli, CommonCli& c);     // k-frac, mp-fit, fix-fingers
+void add_metric_options(CLI::App& cli, CommonCli& c);     // k-frac, mp-fit, fix-fingers, xmin-max
+// detx, randomize, bootstrap, seed, farms (ww-analyze: they add columns to ww_layers.csv)
+void add_extra_metric_options(CLI::App& cli, CommonCli& c);
 void add_output_options(CLI::App& cli, CommonCli& c, const std::string& default_suffix);
 // Validate and fold option values into c.analyze (fix_fingers...); throws UsageError.
 void finish_options(CommonCli& c);

@@ -35,7 +35,10 @@ nlohmann::ordered_json options_json(const CommonCli& c) {
           {"include_oversized", s.include_oversized}, {"max_N", s.max_N}, {"min_evals", s.min_evals},
           {"max_evals", s.max_evals}, {"k_frac", a.metrics.k_frac}, {"mp_fit", a.metrics.mp_fit},
           {"fix_fingers", c.fix_fingers.empty() ? "none" : c.fix_fingers},
-          {"delta_from", a.delta_base ? a.delta_base->path() : ""}};
+          {"delta_from", a.delta_base ? a.delta_base->path() : ""},
+          {"xmin_max", a.metrics.fit.xmin_max}, {"detx", a.metrics.detx}, {"randomize", a.randomize},
+          {"bootstrap", a.bootstrap}, {"seed", a.seed}, {"farms", a.farms}, {"farms_window", a.farms_window},
+          {"farms_windows", a.farms_windows_per_dim}};
 }
 
 nlohmann::ordered_json not_analysed_json(const pipeline::AnalysisResult& r) {

@@ -35,6 +35,7 @@ WeightWatcher 0.7.5.5's analyze():
   log_alpha_norm     log10(sum lambda^alpha)
   stable_rank        sum lambda / lambda_max
   D, xmin, xmax      KS distance and range of the power-law fit; num_pl_spikes = eigenvalues >= xmin
+  fingers            eigenvalues above the fitted tail's expected maximum (outliers that pull alpha)
   alpha_hill         Alpha-Hill estimate on the top k = floor(k_frac*n) eigenvalues; alpha_mid: the median-xmin MLE
   entropy, matrix_rank, rank_loss, weak_rank_loss, sv_max, sv_min, lambda_max  as WW defines them
 
@@ -103,6 +104,7 @@ int main(int argc, char** argv) {
   app::add_selection_options(cli, c);
   app::add_spectrum_options(cli, c);
   app::add_metric_options(cli, c);
+  app::add_extra_metric_options(cli, c);
   cli.add_option("--quantize", c.analyze.quantize,
                  "analyse the model as quantized by SPEC (e.g. sym:8:channel, sym:4:g128, nf4, bf16); adds "
                  "the quantization error columns (see docs/quantizers.md)");
@@ -167,7 +169,11 @@ int main(int argc, char** argv) {
 
     report::LayerTableOptions table_opts;
     table_opts.mp_fit = c.analyze.metrics.mp_fit;
-    table_opts.fingers = c.analyze.metrics.fit.fix_fingers != metrics::FixFingers::None;
+    table_opts.fingers = c.analyze.metrics.fit.fix_fingers == metrics::FixFingers::ClipXmax;  // WW adds them for clip_xmax only
+    table_opts.detx = c.analyze.metrics.detx;
+    table_opts.randomize = c.analyze.randomize;
+    table_opts.bootstrap = c.analyze.bootstrap > 0;
+    table_opts.farms = c.analyze.farms;
     table_opts.quant = !c.analyze.quantize.empty();
 
     std::vector<std::pair<std::string, std::string>> files;

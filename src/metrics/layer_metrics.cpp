@@ -34,6 +34,8 @@ LayerMetrics compute_layer_metrics(const LayerSpectrum& spectrum, const MetricsO
 
   // §5
   r.fit = fit_powerlaw(evs, options.fit);
+  r.fingers = count_fingers(evs, r.fit);
+  if (options.detx && !ev.empty()) r.detx = detx_constraint(evs);
 
   // §6 (all eigenvalues; alpha = -1 for a failed fit)
   if (!ev.empty()) {

@@ -113,6 +113,88 @@ void fill_from(PowerLawFit& r, const CoreFit& f, std::span<const double> evals) 
   r.warning = alpha_warning(r.alpha);
 }
 
+// powerlaw 1.5's Fit(data, xmin=(lo, hi)) as WW's xmin_peak calls it: candidates are the unique values
+// in [min(lo,hi), max(lo,hi)] minus the largest of them; alpha = 1 + m / sum ln(x/xmin) over the m
+// points >= xmin; D = max |CDF_theory - CDF_data| at the unique tail values (CDF_data = index of the
+// first occurrence / m); candidates with alpha <= 1 are masked (not in range) unless all are.
+void fit_xmin_peak(PowerLawFit& r, const std::vector<double>& x, std::span<const double> evals, double xmin_max) {
+  const auto n = static_cast<int64_t>(x.size());
+  if (n < 2) {  // a histogram of nothing raises in numpy; one point leaves no candidate
+    mark_failed(r);
+    return;
+  }
+  const XminPeakWindow w = xmin_peak_window(x, xmin_max);
+  const double lo = std::min(w.low, w.high), hi = std::max(w.low, w.high);
+  std::vector<int64_t> cand;
+  for (int64_t i = 0; i < n; ++i) {
+    const double v = x[static_cast<std::size_t>(i)];
+    if (i > 0 && v == x[static_cast<std::size_t>(i - 1)]) continue;  // first occurrence of each value
+    if (lo <= v && v <= hi) cand.push_back(i);
+  }
+  if (!cand.empty()) cand.pop_back();  // "don't look at the last xmin": at least two points to fit
+  if (cand.empty()) {                  // powerlaw returns NaN: WW reports a failed fit
+    mark_failed(r);
+    return;
+  }
+  std::vector<double> lx(static_cast<std::size_t>(n)), suffix(static_cast<std::size_t>(n));
+  for (int64_t j = 0; j < n; ++j) lx[static_cast<std::size_t>(j)] = std::log(x[static_cast<std::size_t>(j)]);
+  double acc = 0.0;
+  for (int64_t j = n - 1; j >= 0; --j) {
+    acc += lx[static_cast<std::size_t>(j)];
+    suffix[static_cast<std::size_t>(j)] = acc;
+  }
+  const double inf = std::numeric_limits<double>::infinity();
+  auto ks = [&](int64_t i, double alpha, double stop_at) {
+    const double* t0 = x.data() + i;
+    const int64_t m = n - i;
+    double d = 0.0;
+    for (int64_t t = 0; t < m; ++t) {
+      if (t > 0 && t0[t] == t0[t - 1]) continue;
+      const double v = std::fabs(1.0 - std::pow(t0[t] / t0[0], 1.0 - alpha) -
+                                 static_cast<double>(t) / static_cast<double>(m));
+      if (v > d || std::isnan(v)) {
+        d = v;
+        if (!(d < stop_at)) return d;
+      }
+    }
+    return d;
+  };
+  int64_t best_in = -1, best_any = -1;
+  double bestD_in = inf, bestD_any = inf;
+  bool all_in = true;
+  for (int64_t i : cand) {
+    const auto ui = static_cast<std::size_t>(i);
+    const double m = static_cast<double>(n - i);
+    const double alpha = 1.0 + m / (suffix[ui] - m * lx[ui]);
+    const bool in_range = alpha > 1.0;
+    all_in = all_in && in_range;
+    const double D = ks(i, alpha, (in_range && best_in >= 0) ? bestD_in : inf);
+    if (in_range && (best_in < 0 || D < bestD_in || (std::isnan(D) && !std::isnan(bestD_in)))) {
+      best_in = i;
+      bestD_in = D;
+    }
+    if (!in_range && (best_any < 0 || D < bestD_any)) {
+      best_any = i;
+      bestD_any = D;
+    }
+  }
+  // all in range: argmin over all; none: argmin over all (noise_flag); some: argmin over the in-range ones
+  const int64_t best = best_in >= 0 ? best_in : best_any;
+  const double bestD = best_in >= 0 ? bestD_in : bestD_any;
+  (void)all_in;
+  const auto ub = static_cast<std::size_t>(best);
+  const double m = static_cast<double>(n - best);
+  CoreFit f;
+  f.i = best;
+  f.alpha = 1.0 + m / (suffix[ub] - m * lx[ub]);
+  f.D = bestD;
+  f.sigma = (f.alpha - 1.0) / std::sqrt(m);
+  f.xmin = x[ub];
+  f.xmax = kNaNd;  // powerlaw's xmax is None
+  f.n = n;
+  fill_from(r, f, evals);
+}
+
 }  // namespace
 
 std::string alpha_warning(double alpha) {
@@ -121,12 +203,57 @@ std::string alpha_warning(double alpha) {
   return "";
 }
 
+XminPeakWindow xmin_peak_window(std::span<const double> x, double xmin_max) {
+  // np.histogram(np.log10(x), bins=100): equal bins from min to max, the last one closed.
+  constexpr int kBins = 100;
+  std::vector<double> lg(x.size());
+  for (std::size_t i = 0; i < x.size(); ++i) lg[i] = std::log10(x[i]);
+  double first = *std::min_element(lg.begin(), lg.end()), last = *std::max_element(lg.begin(), lg.end());
+  if (first == last) {
+    first -= 0.5;
+    last += 0.5;
+  }
+  const double step = (last - first) / kBins;
+  std::vector<double> edges(kBins + 1);
+  for (int k = 0; k <= kBins; ++k) edges[static_cast<std::size_t>(k)] = static_cast<double>(k) * step + first;
+  edges[kBins] = last;
+  std::vector<int64_t> counts(kBins, 0);
+  for (double v : lg) {
+    auto idx = static_cast<int64_t>(((v - first) / (last - first)) * kBins);
+    if (idx == kBins) --idx;
+    if (v < edges[static_cast<std::size_t>(idx)]) --idx;
+    else if (v >= edges[static_cast<std::size_t>(idx + 1)] && idx != kBins - 1) ++idx;
+    ++counts[static_cast<std::size_t>(idx)];
+  }
+  const auto ih = std::max_element(counts.begin(), counts.end()) - counts.begin();  // first maximum
+  XminPeakWindow w;
+  w.peak = std::pow(10.0, edges[static_cast<std::size_t>(ih)]);
+  w.low = std::log10(0.95 * w.peak);
+  w.high = xmin_max > 0 ? xmin_max : 1.5 * w.peak;
+  return w;
+}
+
+int64_t count_fingers(std::span<const double> evals, const PowerLawFit& fit) {
+  if (fit.status != "success" || fit.num_pl_spikes < 1) return -1;
+  double xstar = fit.xmin;
+  if (!std::isinf(fit.alpha))
+    xstar = fit.alpha > 1.0 ? fit.xmin * std::pow(static_cast<double>(fit.num_pl_spikes), 1.0 / (fit.alpha - 1.0))
+                            : std::numeric_limits<double>::infinity();
+  int64_t n = 0;
+  for (double v : evals) n += v > xstar ? 1 : 0;
+  return n;
+}
+
 PowerLawFit fit_powerlaw(std::span<const double> evals, const FitOptions& options) {
   PowerLawFit r;
   const std::vector<double> x = fit_data(evals);
   r.n_fitted = static_cast<int64_t>(x.size());
   std::vector<FitCandidate>* trace = options.keep_trace ? &r.trace : nullptr;
 
+  if (options.fix_fingers == FixFingers::XminPeak) {
+    fit_xmin_peak(r, x, evals, options.xmin_max);
+    return r;
+  }
   if (options.fix_fingers == FixFingers::None) {
     auto f = wwfit(x, options.keep_trace, trace);
     if (!f) mark_failed(r);

@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "numeric.hpp"
+#include "qspectra/metrics/spectrum_extras.hpp"
 
 namespace qspectra::metrics {
 
@@ -62,6 +63,14 @@ Summary summarize(const std::vector<const LayerMetrics*>& layers, int64_t non_fi
   add("log_spectral_norm", log_spectral_norm);
   add("stable_rank", stable_rank);
   if (any_mp) add("mp_softrank", mp_softrank);
+  std::vector<double> ok;
+  for (const LayerMetrics* l : layers)
+    if (l->fit.status == "success" && !std::isnan(l->fit.alpha)) ok.push_back(l->fit.alpha);
+  if (!ok.empty()) {
+    s.alpha_median = percentile(ok, 50.0);
+    const double q75 = percentile(ok, 75.0), q25 = percentile(ok, 25.0);
+    s.alpha_iqr = (std::isinf(q75) && q75 == q25) ? 0.0 : q75 - q25;
+  }
   return s;
 }
 

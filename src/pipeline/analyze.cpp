@@ -5,9 +5,12 @@
 #include <cmath>
 #include <limits>
 #include <mutex>
+#include <random>
 
 #include "qspectra/core/error.hpp"
 #include "qspectra/layers/names.hpp"
+#include "qspectra/metrics/mp_fit.hpp"
+#include "qspectra/metrics/spectrum_extras.hpp"
 #include "qspectra/quant/error_stats.hpp"
 
 namespace qspectra::pipeline {
@@ -41,7 +44,55 @@ std::string no_layer_message(const layers::Selection& sel, const layers::Selecto
   return msg;
 }
 
+// The ascending eigenvalues of `replicas` element shuffles of every matrix, one vector per replica
+// (WW's random_eigenvalues pools them).
+std::vector<std::vector<double>> shuffled_evals(const std::vector<Eigen::MatrixXd>& matrices, int64_t N,
+                                                int replicas, const spectral::SpectrumBackend& backend,
+                                                std::mt19937_64& rng) {
+  std::vector<std::vector<double>> out;
+  for (int rep = 0; rep < replicas; ++rep) {
+    std::vector<Eigen::MatrixXd> shuffled = matrices;
+    for (auto& W : shuffled) {
+      double* d = W.data();
+      for (Eigen::Index i = W.size() - 1; i > 0; --i) {
+        const auto j = static_cast<Eigen::Index>(rng() % static_cast<uint64_t>(i + 1));
+        std::swap(d[i], d[j]);
+      }
+    }
+    out.push_back(spectral::compute_layer_spectrum(shuffled, N, backend).evals);
+  }
+  return out;
+}
+
 }  // namespace
+
+// FARMS: square side x side submatrices placed as the FARMS code's fixed_number_of_sampling_ops does
+// (at most `per_dim` windows along each dimension, evenly stepped, the last one flush with the edge),
+// their eigenvalues pooled and sorted.
+std::vector<double> farms_pooled_evals(const std::vector<Eigen::MatrixXd>& matrices, int64_t window, int per_dim,
+                                       const spectral::SpectrumBackend& backend) {
+  std::vector<double> all;
+  for (const auto& W : matrices) {
+    const int64_t rows = W.rows(), cols = W.cols();
+    const int64_t side = std::min({window > 0 ? window : std::min(rows, cols), rows, cols});
+    auto starts = [&](int64_t len) {
+      std::vector<int64_t> out;
+      const int64_t k = std::max(per_dim, 1);
+      const int64_t step = k > 1 ? std::max<int64_t>(1, (len - side) / (k - 1)) : 1;
+      const int64_t count = std::min<int64_t>(k, std::max<int64_t>(1, (len - side) / step + 1));
+      for (int64_t i = 0; i < count; ++i) out.push_back(std::min(i * step, len - side));
+      return out;
+    };
+    for (int64_t r0 : starts(rows))
+      for (int64_t c0 : starts(cols)) {
+        std::vector<Eigen::MatrixXd> sub = {W.block(r0, c0, side, side)};
+        const auto sp = spectral::compute_layer_spectrum(sub, side, backend);
+        all.insert(all.end(), sp.evals.begin(), sp.evals.end());
+      }
+  }
+  std::sort(all.begin(), all.end());
+  return all;
+}
 
 LayerResult layer_result_template(const io::ModelDir& model, const layers::LayerInfo& layer) {
   const auto& t = model.tensors().at(layer.tensor_index);
@@ -107,6 +158,19 @@ LayerResult analyze_tensor(const LayerResult& result_template, TensorData tensor
   tensor.values.clear();
   tensor.values.shrink_to_fit();
   LayerSpectrum spectrum = spectral::compute_layer_spectrum(matrices, r.info.N, backend);
+  std::vector<double> rand_pooled, rand_single, farms_pooled;
+  if (options.randomize) {
+    std::mt19937_64 rng(metrics::layer_seed(options.seed, r.info.name, 1));
+    // WW pools 5 shuffles when n_comp = M < 100, else takes one, and draws one more shuffle for
+    // rand_distance; we use the first of the pooled ones for that (the same distribution), so a layer
+    // costs one extra eigensolve (five when M < 100).
+    const int replicas = r.info.M < 100 ? 5 : 1;
+    auto reps = shuffled_evals(matrices, r.info.N, replicas, backend, rng);
+    rand_single = reps.front();
+    for (const auto& e : reps) rand_pooled.insert(rand_pooled.end(), e.begin(), e.end());
+    std::sort(rand_pooled.begin(), rand_pooled.end());
+  }
+  if (options.farms) farms_pooled = farms_pooled_evals(matrices, options.farms_window, options.farms_windows_per_dim, backend);
   matrices.clear();
   spectrum.N = r.info.N;
   spectrum.M = r.info.M;
@@ -117,6 +181,27 @@ LayerResult analyze_tensor(const LayerResult& result_template, TensorData tensor
   auto t2 = Clock::now();
   r.metrics = metrics::compute_layer_metrics(spectrum, options.metrics);
   r.status = r.metrics.fit.status;
+  if (options.randomize) {
+    metrics::RandomizedSpectrum rs;
+    const auto& ev = spectrum.evals;
+    if (!rand_pooled.empty()) {
+      rs.max_rand_eval = rand_pooled.back();
+      rs.mp = metrics::fit_marchenko_pastur(rand_pooled, r.metrics.Q, r.metrics.M);
+    }
+    if (!ev.empty() && !rand_single.empty()) {
+      rs.rand_distance = metrics::jensen_shannon_distance(ev, rand_single);
+      rs.ww_softrank = rand_single.back() / r.metrics.lambda_max;
+      rs.ww_maxdist = r.metrics.lambda_max - rand_single.back();
+    }
+    r.metrics.randomized = rs;
+  }
+  if (options.bootstrap > 0)
+    r.metrics.bootstrap = metrics::bootstrap_alpha(spectrum.evals, r.metrics.fit, options.metrics.fit, options.bootstrap,
+                                                   metrics::layer_seed(options.seed, r.info.name, 2));
+  if (options.farms) {
+    const auto f = metrics::fit_powerlaw(farms_pooled, options.metrics.fit);
+    r.metrics.alpha_farms = f.alpha;
+  }
   r.timing.fit_ms = ms_since(t2);
   if (options.keep_evals) r.evals = std::move(spectrum.evals);
   return r;

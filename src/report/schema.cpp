@@ -82,6 +82,24 @@ const std::map<std::string, Getter>& getters() {
       {"method", [](const LayerResult& r) { return str(r.method); }},
       {"elapsed_ms", [](const LayerResult& r) { return dbl(r.timing.total_ms()); }},
       {"non_finite_count", [](const LayerResult& r) { return i64(r.non_finite_count); }},
+      {"fingers", [](const LayerResult& r) { return i64(r.metrics.fingers); }},
+      {"detX_num", [](const LayerResult& r) { return r.metrics.detx ? i64(r.metrics.detx->num) : Cell{}; }},
+      {"detX_val", [](const LayerResult& r) { return r.metrics.detx ? dbl(r.metrics.detx->val) : Cell{}; }},
+      {"detX_val_unrescaled", [](const LayerResult& r) { return r.metrics.detx ? dbl(r.metrics.detx->val_unrescaled) : Cell{}; }},
+      {"max_rand_eval", [](const LayerResult& r) { return r.metrics.randomized ? dbl(r.metrics.randomized->max_rand_eval) : Cell{}; }},
+      {"rand_distance", [](const LayerResult& r) { return r.metrics.randomized ? dbl(r.metrics.randomized->rand_distance) : Cell{}; }},
+      {"ww_softrank", [](const LayerResult& r) { return r.metrics.randomized ? dbl(r.metrics.randomized->ww_softrank) : Cell{}; }},
+      {"ww_maxdist", [](const LayerResult& r) { return r.metrics.randomized ? dbl(r.metrics.randomized->ww_maxdist) : Cell{}; }},
+      {"rand_W_scale", [](const LayerResult& r) { return r.metrics.randomized ? dbl(r.metrics.randomized->mp.W_scale) : Cell{}; }},
+      {"rand_bulk_max", [](const LayerResult& r) { return r.metrics.randomized ? dbl(r.metrics.randomized->mp.bulk_max) : Cell{}; }},
+      {"rand_bulk_min", [](const LayerResult& r) { return r.metrics.randomized ? dbl(r.metrics.randomized->mp.bulk_min) : Cell{}; }},
+      {"rand_mp_softrank", [](const LayerResult& r) { return r.metrics.randomized ? dbl(r.metrics.randomized->mp.mp_softrank) : Cell{}; }},
+      {"rand_num_spikes", [](const LayerResult& r) { return r.metrics.randomized ? i64(r.metrics.randomized->mp.num_spikes) : Cell{}; }},
+      {"rand_sigma_mp", [](const LayerResult& r) { return r.metrics.randomized ? dbl(r.metrics.randomized->mp.sigma_mp) : Cell{}; }},
+      {"alpha_ci_low", [](const LayerResult& r) { return r.metrics.bootstrap ? dbl(r.metrics.bootstrap->ci_low) : Cell{}; }},
+      {"alpha_ci_high", [](const LayerResult& r) { return r.metrics.bootstrap ? dbl(r.metrics.bootstrap->ci_high) : Cell{}; }},
+      {"xmin_stability", [](const LayerResult& r) { return r.metrics.bootstrap ? dbl(r.metrics.bootstrap->xmin_stability) : Cell{}; }},
+      {"alpha_farms", [](const LayerResult& r) { return r.metrics.alpha_farms ? dbl(*r.metrics.alpha_farms) : Cell{}; }},
       {"quant_spec", [](const LayerResult& r) { return r.quant ? str(r.quant->spec) : Cell{}; }},
       {"bits_per_weight", [](const LayerResult& r) { return r.quant ? dbl(r.quant->bits_per_weight) : Cell{}; }},
       {"q_mse", [](const LayerResult& r) { return r.quant ? dbl(r.quant->mse) : Cell{}; }},
@@ -105,12 +123,19 @@ std::vector<std::string> layer_columns(const LayerTableOptions& o) {
                                  "weak_rank_loss", "xmax", "xmin"};
   if (o.mp_fit) ww.insert(ww.end(), {"W_scale", "bulk_max", "bulk_min", "mp_softrank", "num_spikes", "sigma_mp"});
   if (o.fingers) ww.insert(ww.end(), {"num_fingers", "raw_alpha"});
+  if (o.detx) ww.insert(ww.end(), {"detX_num", "detX_val", "detX_val_unrescaled"});
+  if (o.randomize)
+    ww.insert(ww.end(), {"max_rand_eval", "rand_W_scale", "rand_bulk_max", "rand_bulk_min", "rand_distance",
+                         "rand_mp_softrank", "rand_num_spikes", "rand_sigma_mp", "ww_maxdist", "ww_softrank"});
   std::sort(ww.begin(), ww.end());  // pandas' order: plain byte order, upper case first
   std::vector<std::string> cols = {"layer_id", "name", "tensor_shape", "file_dtype", "file"};
   cols.insert(cols.end(), ww.begin(), ww.end());
   cols.insert(cols.end(), {"category", "alpha_hill", "hill_k", "alpha_mid", "method", "elapsed_ms",
                            "non_finite_count"});
   cols.push_back("block");
+  cols.push_back("fingers");
+  if (o.bootstrap) cols.insert(cols.end(), {"alpha_ci_low", "alpha_ci_high", "xmin_stability"});
+  if (o.farms) cols.push_back("alpha_farms");
   if (o.quant)
     cols.insert(cols.end(), {"quant_spec", "bits_per_weight", "q_mse", "q_rmse", "q_sqnr_db",
                              "q_max_err", "q_rel_max_err", "q_distinct_levels"});
@@ -146,6 +171,8 @@ nlohmann::ordered_json summary_means_json(const metrics::Summary& s) {
     auto it = s.means.find(key);
     if (it != s.means.end()) j[key] = number_json(it->second);
   }
+  j["alpha_median"] = number_json(s.alpha_median);
+  j["alpha_iqr"] = number_json(s.alpha_iqr);
   return j;
 }
 

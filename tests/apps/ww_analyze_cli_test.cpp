@@ -338,5 +338,43 @@ TEST(WwAnalyzeCli, ExistingOutputIsReplacedOnlyByACompleteOne) {
   EXPECT_EQ(content, "old");
 }
 
+// The default table has `fingers` and none of the optional columns; --bootstrap and --farms add theirs,
+// seeded per layer: the same numbers with 1 and 2 threads. A square layer is its own FARMS window.
+TEST(WwAnalyzeCli, BootstrapAndFarmsColumnsSeededPerLayer) {
+  test::TempDir plain;
+  auto p = run_app("ww-analyze", {kModel, "--out-dir", plain.str(), "--quiet", "--format", "csv"});
+  ASSERT_EQ(p.exit_code, 0) << p.output;
+  const auto base = read_csv(plain.str() + "/ww_layers.csv");
+  auto has = [](const CsvTable& t, const char* c) {
+    return std::find(t.columns.begin(), t.columns.end(), c) != t.columns.end();
+  };
+  EXPECT_TRUE(has(base, "fingers"));
+  for (const char* c : {"alpha_ci_low", "alpha_farms", "detX_num", "rand_distance", "num_fingers"})
+    EXPECT_FALSE(has(base, c)) << c;
+
+  std::vector<CsvTable> runs;
+  for (const char* threads : {"1", "2"}) {
+    test::TempDir out;
+    auto r = run_app("ww-analyze", {kModel, "--out-dir", out.str(), "--quiet", "--format", "csv", "--bootstrap",
+                                    "30", "--farms", "--seed", "7", "--threads", threads});
+    ASSERT_EQ(r.exit_code, 0) << r.output;
+    runs.push_back(read_csv(out.str() + "/ww_layers.csv"));
+  }
+  const auto& a = runs[0];
+  ASSERT_EQ(a.rows.size(), base.rows.size());
+  for (std::size_t i = 0; i < a.rows.size(); ++i) {
+    const auto& row = a.rows[i];
+    SCOPED_TRACE(row.str("name"));
+    for (const char* c : {"alpha_ci_low", "alpha_ci_high", "xmin_stability", "alpha_farms", "fingers"})
+      EXPECT_EQ(row.str(c), runs[1].rows[i].str(c)) << c << " depends on the thread count";
+    EXPECT_EQ(row.str("alpha"), base.rows[i].str("alpha"));  // the new options change no WW column
+    EXPECT_LE(row.num("alpha_ci_low"), row.num("alpha_ci_high"));
+    EXPECT_GE(row.num("xmin_stability"), 0.0);
+    EXPECT_LE(row.num("xmin_stability"), 1.0);
+    if (row.integer("M") == row.integer("N")) EXPECT_EQ(row.str("alpha_farms"), row.str("alpha"));
+    else EXPECT_TRUE(std::isfinite(row.num("alpha_farms")));
+  }
+}
+
 }  // namespace
 }  // namespace qspectra::testing

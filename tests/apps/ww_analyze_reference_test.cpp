@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdio>
 #include <fstream>
 #include <iomanip>
 
@@ -40,9 +41,17 @@ const std::vector<std::string> kExactColumns = {"layer_id", "tensor_shape", "fil
 // Run ww-analyze and compare its CSV with `reference`. Extra args are passed through.
 // `derived`: the reference ran on a derived copy of `model` (quantised, stored F32, fewer tensors), so
 // layer ids and file dtypes are those of the copy and are not compared.
+// `extra_exact` / `extra_rel`: more columns compared exactly / to 1e-9 relative (optional analyses).
+// `out_dir`: where ww-analyze writes (a fresh temporary directory when empty).
 void check_against_reference(const std::string& model, const std::string& reference,
-                             std::vector<std::string> extra = {}, bool derived = false) {
-  test::TempDir out;
+                             std::vector<std::string> extra = {}, bool derived = false,
+                             const std::vector<std::string>& extra_exact = {},
+                             const std::vector<std::string>& extra_rel = {}, const std::string& out_dir = {}) {
+  test::TempDir tmp;
+  struct Dir {
+    std::string s;
+    const std::string& str() const { return s; }
+  } out{out_dir.empty() ? tmp.str() : out_dir};
   std::vector<std::string> args = {model, "--out-dir", out.str(), "--quiet"};
   args.insert(args.end(), extra.begin(), extra.end());
   auto r = run_app("ww-analyze", args);
@@ -61,6 +70,8 @@ void check_against_reference(const std::string& model, const std::string& refere
     for (const auto& c : kExactColumns)
       if (w.has(c) && !(derived && (c == "layer_id" || c == "file_dtype"))) EXPECT_EQ(g.str(c), w.str(c)) << c;
     for (const auto& c : kRelColumns) EXPECT_TRUE(rel_close(g.num(c), w.num(c), 1e-9)) << c;
+    for (const auto& c : extra_exact) EXPECT_EQ(g.str(c), w.str(c)) << c;
+    for (const auto& c : extra_rel) EXPECT_TRUE(rel_close(g.num(c), w.num(c), 1e-9)) << c;
     // Noise-level columns (from eigenvalues that are round-off) may differ between netlib LAPACK
     // (reference) and OpenBLAS/Gram on rank-deficient layers; exact elsewhere.
     const bool noisy = w.integer("rank_loss") > 0 || w.integer("weak_rank_loss") > 0 || w.str("status") == "failed" ||
@@ -131,6 +142,110 @@ TEST(WwAnalyzeReference, FixFingersClipXmax) {
 TEST(WwAnalyzeReference, KeepF64) {
   check_against_reference(kData + "/fixtures/synthetic-small", kData + "/reference/synthetic-small/variants/keep-f64",
                           {"--keep-f64"});
+}
+
+// fix_fingers='xmin_peak' as WW runs it with pl_package='powerlaw' (powerlaw 1.5): the xmin search
+// window around the ESD peak; the 10x10 layer leaves no candidate and fails, as in WW.
+TEST(WwAnalyzeReference, FixFingersXminPeakAsWithPowerlaw15) {
+  check_against_reference(kData + "/fixtures/synthetic-small",
+                          kData + "/reference/synthetic-small/variants/fix_fingers-xmin_peak-powerlaw-1.5",
+                          {"--fix-fingers", "xmin_peak"});
+}
+
+// With WW's default pl_package='ww', WWFit cannot take an xmin range and WW reports every layer failed.
+// We run the powerlaw-1.5 semantics instead (docs/metrics.md): every column that does not come from the
+// fit still equals that reference; the fit columns are those of the powerlaw-1.5 run (checked above) on
+// synthetic-small, and on the stories model a successful fit whose xmin lies in the peak window.
+void check_xmin_peak_against_failed_ww(const std::string& model, const std::string& reference) {
+  test::TempDir out;
+  auto r = run_app("ww-analyze", {model, "--out-dir", out.str(), "--quiet", "--fix-fingers", "xmin_peak"});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const auto got = read_csv(out.str() + "/ww_layers.csv");
+  const auto want = read_csv(reference + "/ww_layers.csv");
+  ASSERT_EQ(got.rows.size(), want.rows.size());
+  int64_t succeeded = 0;
+  for (std::size_t i = 0; i < want.rows.size(); ++i) {
+    const auto& g = got.rows[i];
+    const auto& w = want.rows[i];
+    ASSERT_EQ(g.str("name"), w.str("name"));
+    SCOPED_TRACE(w.str("name"));
+    EXPECT_EQ(w.str("status"), "failed");  // what WW's default fitter does with xmin_peak
+    for (const char* c : {"lambda_max", "sv_max", "norm", "log_norm", "spectral_norm", "log_spectral_norm",
+                          "stable_rank", "Q"})
+      EXPECT_TRUE(rel_close(g.num(c), w.num(c), 1e-9)) << c;
+    for (const char* c : {"num_evals", "M", "N", "layer_type"}) EXPECT_EQ(g.str(c), w.str(c)) << c;
+    if (g.str("status") == "success") {
+      ++succeeded;
+      EXPECT_GT(g.num("alpha"), 1.0);
+      EXPECT_LE(g.num("xmin"), g.num("lambda_max"));
+      EXPECT_TRUE(std::isnan(g.num("xmax")));  // powerlaw's xmax is None
+    }
+  }
+  EXPECT_GT(succeeded, 0);
+}
+
+TEST(WwAnalyzeReference, FixFingersXminPeakWhereWwDefaultFitterFails) {
+  check_xmin_peak_against_failed_ww(kData + "/fixtures/synthetic-small",
+                                    kData + "/reference/synthetic-small/variants/fix_fingers-xmin_peak-ww");
+  check_xmin_peak_against_failed_ww(std::string(QSPECTRA_DATA_DIR) + "/llama2c-stories260K-plctlab",
+                                    kData + "/reference/llama2c-stories260K-plctlab/variants/fix_fingers-xmin_peak-ww");
+}
+
+TEST(WwAnalyzeReference, DetX) {
+  const std::vector<std::string> exact = {"detX_num"}, rel = {"detX_val", "detX_val_unrescaled"};
+  check_against_reference(kData + "/fixtures/synthetic-small", kData + "/reference/synthetic-small/variants/detx",
+                          {"--detx"}, false, exact, rel);
+  check_against_reference(std::string(QSPECTRA_DATA_DIR) + "/llama2c-stories260K-plctlab",
+                          kData + "/reference/llama2c-stories260K-plctlab/variants/detx", {"--detx"}, false, exact, rel);
+}
+
+// randomize=True: the shuffle is random, so rand_distance is compared statistically (per layer within
+// 0.05, mean over layers within 0.01); rand_W_scale does not depend on the shuffle (the shuffled matrix
+// has the same Frobenius norm), so it matches to 1e-9; every deterministic column as always. The same
+// seed gives the same numbers for any thread count.
+void check_randomized(const std::string& model, const std::string& reference, double* mean_delta = nullptr) {
+  test::TempDir out;
+  check_against_reference(model, reference, {"--randomize", "--mp-fit", "--seed", "0", "--threads", "2"}, false, {},
+                          {"rand_W_scale"}, out.str());
+  const auto got = read_csv(out.str() + "/ww_layers.csv");
+  const auto want = read_csv(reference + "/ww_layers.csv");
+  ASSERT_EQ(got.rows.size(), want.rows.size());
+  double sum = 0;
+  for (std::size_t i = 0; i < want.rows.size(); ++i) {
+    const double d = got.rows[i].num("rand_distance") - want.rows[i].num("rand_distance");
+    // A 10-eigenvalue ESD makes a noisy distance: over 200 seeds synthetic-small's 10x10 layer gave
+    // rand_distance 0.062..0.133 (5th..95th percentile; WW's 0.0803 is our 18th percentile), so it
+    // gets 0.1. Every other layer (M >= 32 here and on the stories model): 0.05, as the issue asks.
+    const double tol = want.rows[i].integer("M") < 32 ? 0.1 : 0.05;
+    EXPECT_LE(std::fabs(d), tol) << want.rows[i].str("name");
+    sum += d;
+    for (const char* c : {"max_rand_eval", "ww_softrank", "ww_maxdist", "rand_mp_softrank", "rand_bulk_max",
+                          "rand_sigma_mp"})
+      EXPECT_TRUE(std::isfinite(got.rows[i].num(c))) << c;
+  }
+  const double mean = sum / static_cast<double>(want.rows.size());
+  EXPECT_LE(std::fabs(mean), 0.01);
+  if (mean_delta) *mean_delta = mean;
+
+  test::TempDir one;
+  auto r = run_app("ww-analyze", {model, "--out-dir", one.str(), "--quiet", "--randomize", "--mp-fit", "--seed", "0",
+                                  "--threads", "1"});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const auto single = read_csv(one.str() + "/ww_layers.csv");
+  for (std::size_t i = 0; i < got.rows.size(); ++i)
+    for (const char* c : {"rand_distance", "max_rand_eval", "ww_maxdist", "rand_mp_softrank"})
+      EXPECT_EQ(single.rows[i].str(c), got.rows[i].str(c)) << c << " differs with --threads 1";
+}
+
+TEST(WwAnalyzeReference, RandomizeSyntheticSmall) {
+  check_randomized(kData + "/fixtures/synthetic-small", kData + "/reference/synthetic-small/variants/randomize-mp_fit");
+}
+
+TEST(WwAnalyzeReference, RandomizeBundledLlama2cModel) {
+  double mean = 0;
+  check_randomized(std::string(QSPECTRA_DATA_DIR) + "/llama2c-stories260K-plctlab",
+                   kData + "/reference/llama2c-stories260K-plctlab/variants/randomize-mp_fit", &mean);
+  std::printf("stories260K: mean rand_distance - reference = %.5f\n", mean);
 }
 
 }  // namespace

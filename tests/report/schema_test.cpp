@@ -9,6 +9,28 @@
 namespace qspectra::report {
 namespace {
 
+TEST(LayerColumns, FingersAlwaysOptionalAnalysesOnRequest) {
+  auto has = [](const std::vector<std::string>& cols, const char* c) {
+    return std::find(cols.begin(), cols.end(), c) != cols.end();
+  };
+  const auto plain = layer_columns({});
+  EXPECT_TRUE(has(plain, "fingers"));
+  for (const char* c : {"detX_num", "rand_distance", "alpha_ci_low", "alpha_farms", "ww_softrank"})
+    EXPECT_FALSE(has(plain, c)) << c;
+  LayerTableOptions o;
+  o.detx = o.randomize = o.bootstrap = o.farms = true;
+  const auto all = layer_columns(o);
+  for (const char* c : {"detX_num", "detX_val", "detX_val_unrescaled", "max_rand_eval", "rand_W_scale", "rand_bulk_max",
+                        "rand_bulk_min", "rand_distance", "rand_mp_softrank", "rand_num_spikes", "rand_sigma_mp",
+                        "ww_maxdist", "ww_softrank", "alpha_ci_low", "alpha_ci_high", "xmin_stability", "alpha_farms"})
+    EXPECT_TRUE(has(all, c)) << c;
+  // WW's own optional columns sit in its alphabetical block (before the qspectra columns).
+  const auto pos = [&](const char* c) { return std::find(all.begin(), all.end(), c) - all.begin(); };
+  EXPECT_LT(pos("detX_num"), pos("entropy"));
+  EXPECT_LT(pos("ww_softrank"), pos("xmin"));
+  EXPECT_GT(pos("alpha_ci_low"), pos("alpha_mid"));
+}
+
 TEST(LayerColumns, BlockIsAColumnFilledFromTheName) {
   const auto cols = layer_columns({});
   EXPECT_NE(std::find(cols.begin(), cols.end(), "block"), cols.end());

@@ -9,6 +9,7 @@
 #include "qspectra/core/spectrum.hpp"
 #include "qspectra/metrics/hill.hpp"
 #include "qspectra/metrics/powerlaw.hpp"
+#include "qspectra/metrics/spectrum_extras.hpp"
 
 namespace qspectra::metrics {
 
@@ -19,11 +20,21 @@ struct MetricsOptions {
   double k_frac = 0.1;          // Alpha-Hill tail fraction
   double tolerance = 1e-6;      // weak_rank_loss threshold on eigenvalues
   bool mp_fit = false;
+  bool detx = false;            // WW's detX columns
 };
 
 struct MpFitResult {
   int64_t num_spikes = 0;
   double sigma_mp = kNaN, mp_softrank = kNaN, W_scale = kNaN, bulk_max = kNaN, bulk_min = kNaN;
+};
+
+// --randomize: the ESD of the element-shuffled matrix (WW's randomize=True, METRICS.md §7).
+struct RandomizedSpectrum {
+  double max_rand_eval = kNaN;  // max of the pooled shuffled evals (5 shuffles when n < 100, as WW)
+  double rand_distance = kNaN;  // Jensen-Shannon distance, evals vs one more shuffle's evals
+  double ww_softrank = kNaN;    // max(that shuffle's evals) / lambda_max
+  double ww_maxdist = kNaN;     // lambda_max - max(that shuffle's evals)
+  MpFitResult mp;               // MP fit of the pooled shuffled evals (rand_* columns)
 };
 
 struct LayerMetrics {
@@ -43,6 +54,12 @@ struct LayerMetrics {
   HillResult hill;
   // §7 (when requested)
   std::optional<MpFitResult> mp;
+  // qspectra additions (docs/metrics.md)
+  int64_t fingers = -1;                         // count_fingers (always computed; -1: failed fit)
+  std::optional<DetX> detx;                     // MetricsOptions::detx
+  std::optional<RandomizedSpectrum> randomized; // pipeline --randomize
+  std::optional<BootstrapResult> bootstrap;     // pipeline --bootstrap N
+  std::optional<double> alpha_farms;            // pipeline --farms
 };
 
 LayerMetrics compute_layer_metrics(const LayerSpectrum& spectrum, const MetricsOptions& options = {});

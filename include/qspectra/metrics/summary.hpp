@@ -1,6 +1,7 @@
 #pragma once
 // The model summary: WW's get_summary() means (§9) plus the counts users look at.
 #include <cstdint>
+#include <limits>
 #include <map>
 #include <string>
 #include <vector>
@@ -23,6 +24,10 @@ struct Summary {
   // Per mean key: analysed layers whose value is NaN (left out, as pandas does), and layers whose
   // value is +-inf (kept, as pandas does, so the mean is not finite).
   std::map<std::string, int64_t> nan_left_out, infinite_kept;
+  // Median and interquartile range (q75 - q25, numpy's linear percentiles) of alpha over the layers
+  // whose fit succeeded (failed fits' -1 and NaN left out, +inf kept); NaN when there is none.
+  double alpha_median = std::numeric_limits<double>::quiet_NaN();
+  double alpha_iqr = std::numeric_limits<double>::quiet_NaN();
 };
 
 Summary summarize(const std::vector<const LayerMetrics*>& layers, int64_t non_finite_layers = 0);

@@ -32,6 +32,14 @@ struct AnalyzeOptions {
   // WW's base_model: analyse W - W_base, W_base being the tensor of the same name in this model
   // (same shape required; a layer absent there is an InputError naming it).
   const io::ModelDir* delta_base = nullptr;
+  // Optional analyses that need the matrix again (docs/metrics.md); seeded per layer from `seed` and
+  // the layer name, so the same for any thread count.
+  bool randomize = false;         // WW's randomize=True: shuffled-matrix ESD (extra eigensolves)
+  int bootstrap = 0;              // resamples for alpha_ci_low/high and xmin_stability (0 = off)
+  uint64_t seed = 0;
+  bool farms = false;             // alpha_farms: ESD pooled over square submatrices
+  int64_t farms_window = 0;       // submatrix side (0 = the smaller dimension)
+  int farms_windows_per_dim = 10; // windows placed along each dimension (at most)
 };
 
 struct Progress {
@@ -91,6 +99,13 @@ std::unique_ptr<spectral::SpectrumBackend> make_layer_backend(const AnalyzeOptio
 LayerResult analyze_tensor(const LayerResult& result_template, TensorData tensor,
                            const quant::Quantizer* quantizer,
                            const spectral::SpectrumBackend& backend, const AnalyzeOptions& options);
+
+// FARMS (alpha_farms): the eigenvalues of square side x side submatrices of every matrix (side = `window`,
+// or the smaller dimension when 0), at most `windows_per_dim` windows along each dimension starting at
+// 0, i * max(1, floor((len - side) / (windows_per_dim - 1))) (the FARMS code's fixed_number_of_sampling_ops);
+// pooled and sorted ascending.
+std::vector<double> farms_pooled_evals(const std::vector<Eigen::MatrixXd>& matrices, int64_t window,
+                                       int windows_per_dim, const spectral::SpectrumBackend& backend);
 
 // Identity columns of a layer's result (info, file, dtype, shape), before any analysis.
 LayerResult layer_result_template(const io::ModelDir& model, const layers::LayerInfo& layer);

@@ -15,6 +15,10 @@ struct LayerTableOptions {
   bool mp_fit = false;      // add W_scale, bulk_max, bulk_min, mp_softrank, num_spikes, sigma_mp
   bool fingers = false;     // add num_fingers, raw_alpha (fix_fingers clip_xmax)
   bool quant = false;       // add the quantization error columns
+  bool detx = false;        // add detX_num, detX_val, detX_val_unrescaled (WW's detX=True)
+  bool randomize = false;   // add max_rand_eval, rand_*, ww_softrank, ww_maxdist (WW's randomize=True)
+  bool bootstrap = false;   // add alpha_ci_low, alpha_ci_high, xmin_stability
+  bool farms = false;       // add alpha_farms
 };
 
 // ww_layers.csv: layer_id, name, tensor_shape, file_dtype, file, then WW's columns in pandas'
