@@ -10,6 +10,7 @@
 #include "qspectra/pipeline/sweep.hpp"
 #include "qspectra/report/atomic_file.hpp"
 #include "qspectra/report/csv.hpp"
+#include "qspectra/report/evals.hpp"
 #include "qspectra/report/sweep.hpp"
 #include "qspectra/report/text_table.hpp"
 #include "run_meta.hpp"
@@ -56,6 +57,9 @@ int main(int argc, char** argv) {
   app::add_spectrum_options(cli, c);
   app::add_metric_options(cli, c);
   app::add_output_options(cli, c, "sweep");
+  cli.add_flag("--save-evals", c.analyze.keep_evals,
+               "also write sweep_evals.csv (name,variant,lambda): every eigenvalue of every layer and variant, "
+               "ascending, zeros included, 17 digits");
 
   return app::run(cli, argc, argv, [&] {
     app::setup_logging("precision-sweep", c.quiet, c.verbose);
@@ -97,12 +101,14 @@ int main(int argc, char** argv) {
     meta["notes"] = r.notes;
     meta["warnings"] = r.warnings;
     if (app::cancel_flag().load()) throw pipeline::Cancelled();
-    report::write_files_atomic({
+    std::vector<std::pair<std::string, std::string>> files = {
         {out_dir + "/sweep_long.csv", report::to_csv(report::sweep_long_table(r, c.analyze.metrics.mp_fit))},
         {out_dir + "/precision_alpha_hill_results.csv", report::to_csv(report::alpha_hill_wide_table(r))},
         {out_dir + "/precision_summary_statistics.csv", report::to_csv(report::summary_statistics_table(r))},
         {out_dir + "/sweep_comparison.json", comparison.dump(2) + "\n"},
-    });
+    };
+    if (c.analyze.keep_evals) files.emplace_back(out_dir + "/sweep_evals.csv", report::sweep_evals_csv(r));
+    report::write_files_atomic(files);
     if (!c.quiet) {
       std::printf("%zu layers x %zu variants, baseline %s, %.2f s\n\n", r.layers.size(), r.variants.size(),
                   r.variants[base_index].c_str(), r.wall_s);

@@ -13,6 +13,7 @@
 #include "qspectra/report/atomic_file.hpp"
 #include "qspectra/report/compare.hpp"
 #include "qspectra/report/csv.hpp"
+#include "qspectra/report/evals.hpp"
 #include "qspectra/report/json.hpp"
 #include "qspectra/report/schema.hpp"
 #include "qspectra/report/text_table.hpp"
@@ -40,6 +41,7 @@ WeightWatcher 0.7.5.5's analyze():
 Outputs (in --out-dir): ww_layers.csv (one row per layer in natural order, WW's column names, 'name' is
 the join key, 'layer_id' WW's numbering),
 ww_summary.json (WW summary means, counts, run metadata), and a table on stdout.
+With --save-evals: ww_evals.csv (every eigenvalue, long format name,lambda).
 With --base BASELINE: also ww_compare.json / ww_compare.csv (summary and per-layer changes, layers
 joined by name; none in common is an error). --quantize applies to MODEL_DIR only: the baseline is
 analysed as stored, or as --base-quantize SPEC says. This compares two analyses; it is not WW's
@@ -122,6 +124,9 @@ int main(int argc, char** argv) {
                  "and shapes)")
       ->excludes(base_opt);
   cli.add_flag("--hash-inputs", hash_inputs, "record the sha256 of every input file in ww_summary.json");
+  cli.add_flag("--save-evals", c.analyze.keep_evals,
+               "also write ww_evals.csv (name,lambda): every eigenvalue of every analysed layer, ascending, "
+               "zeros included, 17 digits (WW's get_ESD); eigenvalues are kept in memory only with this flag");
 
   return app::run(cli, argc, argv, [&] {
     app::setup_logging("ww-analyze", c.quiet, c.verbose);
@@ -175,6 +180,7 @@ int main(int argc, char** argv) {
                                   {"meta", app::run_meta_json("ww-analyze", c, model, result, hash_inputs)}};
       files.emplace_back(out_dir + "/ww_summary.json", j.dump(2) + "\n");
     }
+    if (c.analyze.keep_evals) files.emplace_back(out_dir + "/ww_evals.csv", report::evals_csv(result.layers));
     if (comparison) {
       nlohmann::ordered_json j = report::compare_json(*comparison);
       j["meta"] = app::compare_meta_json(c, result, base_cli, *base_result);
