@@ -16,12 +16,15 @@ struct CommonCli {
   bool quiet = false;
   bool verbose = false;
   pipeline::AnalyzeOptions analyze;
+  std::string peft_base_dir;    // --peft-base (opened by the app into analyze.peft_base)
 };
 
 void add_model_argument(CLI::App& cli, CommonCli& c);
 void add_selection_options(CLI::App& cli, CommonCli& c);
 void add_spectrum_options(CLI::App& cli, CommonCli& c);   // method, device, threads, keep-f64
 void add_metric_options(CLI::App& cli, CommonCli& c);     // k-frac, mp-fit, fix-fingers
+// LoRA / PEFT adapters: --lora-scale, --peft-base.
+void add_peft_options(CLI::App& cli, CommonCli& c);
 void add_output_options(CLI::App& cli, CommonCli& c, const std::string& default_suffix);
 // Validate and fold option values into c.analyze (fix_fingers...); throws UsageError.
 void finish_options(CommonCli& c);

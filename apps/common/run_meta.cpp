@@ -35,7 +35,8 @@ nlohmann::ordered_json options_json(const CommonCli& c) {
           {"include_oversized", s.include_oversized}, {"max_N", s.max_N}, {"min_evals", s.min_evals},
           {"max_evals", s.max_evals}, {"k_frac", a.metrics.k_frac}, {"mp_fit", a.metrics.mp_fit},
           {"fix_fingers", c.fix_fingers.empty() ? "none" : c.fix_fingers},
-          {"delta_from", a.delta_base ? a.delta_base->path() : ""}};
+          {"delta_from", a.delta_base ? a.delta_base->path() : ""},
+          {"lora_scale", a.lora_scale}, {"peft_base", a.peft_base ? a.peft_base->path() : ""}};
 }
 
 nlohmann::ordered_json not_analysed_json(const pipeline::AnalysisResult& r) {

@@ -1,5 +1,6 @@
 // precision-sweep: how precision and bit-width move each layer's spectrum.
 #include <cstdio>
+#include <optional>
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
@@ -56,6 +57,7 @@ int main(int argc, char** argv) {
   app::add_selection_options(cli, c);
   app::add_spectrum_options(cli, c);
   app::add_metric_options(cli, c);
+  app::add_peft_options(cli, c);
   app::add_output_options(cli, c, "sweep");
   cli.add_flag("--save-evals", c.analyze.keep_evals,
                "also write sweep_evals.csv (name,variant,lambda): every eigenvalue of every layer and variant, "
@@ -75,6 +77,11 @@ int main(int argc, char** argv) {
     if (all.empty()) all = {"fp32", "fp16", "bf16", "sym:8", "sym:6", "sym:5", "sym:4", "sym:2"};
 
     const auto model = io::ModelDir::open(c.model_dir);
+    std::optional<io::ModelDir> peft_base;
+    if (!c.peft_base_dir.empty()) {
+      peft_base = io::ModelDir::open(c.peft_base_dir);
+      c.analyze.peft_base = &*peft_base;
+    }
     const std::string out_dir = app::prepare_out_dir(c, "sweep");
     app::ProgressPrinter progress("sweeping", c.quiet);
     auto r = pipeline::run_sweep(model, c.analyze, all, std::ref(progress), &app::cancel_flag());

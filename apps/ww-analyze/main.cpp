@@ -1,6 +1,7 @@
 // ww-analyze: WeightWatcher metrics for every layer of a model directory.
 #include <cmath>
 #include <cstdio>
+#include <optional>
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
@@ -104,6 +105,7 @@ int main(int argc, char** argv) {
   app::add_selection_options(cli, c);
   app::add_spectrum_options(cli, c);
   app::add_metric_options(cli, c);
+  app::add_peft_options(cli, c);
   cli.add_option("--quantize", c.analyze.quantize,
                  "analyse the model as quantized by SPEC (e.g. sym:8:channel, sym:4:g128, nf4, bf16); adds "
                  "the quantization error columns (see docs/quantizers.md)");
@@ -135,6 +137,11 @@ int main(int argc, char** argv) {
 
     if (!base_quantize.empty()) quant::make_quantizer(base_quantize);  // a bad spec fails before any work
     const auto model = io::ModelDir::open(c.model_dir);
+    std::optional<io::ModelDir> peft_base;
+    if (!c.peft_base_dir.empty()) {
+      peft_base = io::ModelDir::open(c.peft_base_dir);
+      c.analyze.peft_base = &*peft_base;
+    }
     std::optional<io::ModelDir> base;
     if (!base_dir.empty()) base = io::ModelDir::open(base_dir);
     std::optional<io::ModelDir> delta;
