@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <random>
 
@@ -84,7 +85,8 @@ const LayerResult& layer_named(const AnalysisResult& r, const std::string& name)
 
 TEST(LowRankProduct, NonzeroEigenvaluesAreThoseOfBtBAAt) {
   const auto backend = spectral::make_backend("svd");
-  for (auto [out, r, in] : {std::array<Eigen::Index, 3>{32, 4, 48}, {64, 8, 16}, {40, 1, 40}}) {
+  const std::vector<std::array<Eigen::Index, 3>> cases = {{32, 4, 48}, {64, 8, 16}, {40, 1, 40}};
+  for (const auto& [out, r, in] : cases) {
     const Eigen::MatrixXd A = random_f32(r, in, 10 + static_cast<unsigned>(r));
     const Eigen::MatrixXd B = random_f32(out, r, 20 + static_cast<unsigned>(r));
     const LayerSpectrum s = spectral::compute_low_rank_product_spectrum(B, A, *backend);
