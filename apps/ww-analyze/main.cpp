@@ -43,6 +43,8 @@ Outputs (in --out-dir): ww_layers.csv (one row per layer in natural order, WW's 
 the join key, 'layer_id' WW's numbering),
 ww_summary.json (WW summary means, counts, run metadata), and a table on stdout.
 With --save-evals: ww_evals.csv (every eigenvalue, long format name,lambda).
+LoRA adapters (adapter_model*.safetensors): each lora_A/lora_B pair is one layer <module>.lora_BA, the
+update dW = B·A (computed from the factors); --lora-scale, --peft-base BASE (also W_base + dW) as below.
 With --base BASELINE: also ww_compare.json / ww_compare.csv (summary and per-layer changes, layers
 joined by name; none in common is an error). --quantize applies to MODEL_DIR only: the baseline is
 analysed as stored, or as --base-quantize SPEC says. This compares two analyses; it is not WW's

@@ -235,16 +235,28 @@ Selection select_layers(const io::ModelDir& model, const SelectorOptions& option
   }
 
   if (lora_layers > 0) {
-    std::size_t analysed = 0;
-    for (const auto& l : sel.layers) analysed += l.selected && l.source == LayerSource::LoraProduct;
-    sel.notes.push_back("LoRA adapter: " + std::to_string(lora_layers) +
-                        " lora_A/lora_B pairs, each analysed as one layer <module>.lora_BA, the update dW = B·A "
-                        "(rank r: at most r nonzero eigenvalues), as WeightWatcher's peft=True; " +
-                        std::to_string(analysed) + " of them pass the layer rules" +
-                        (options.lora_merged ? "; <module>.lora_merged is W_base + dW" : ""));
+    std::size_t analysed = 0, skipped = 0;
+    const LayerInfo* example = nullptr;
+    for (const auto& l : sel.layers) {
+      if (l.source != LayerSource::LoraProduct) continue;
+      if (l.selected) ++analysed;
+      else if (++skipped == 1) example = &l;
+    }
+    std::string note = "LoRA adapter: " + std::to_string(lora_layers) +
+                       " lora_A/lora_B pair(s), each one layer <module>.lora_BA = the update dW = B·A (rank r: at most "
+                       "r nonzero eigenvalues), as WeightWatcher's peft=True: " + std::to_string(analysed) + " analysed";
+    if (skipped > 0)
+      note += ", " + std::to_string(skipped) + " skipped (e.g. " + example->name + ": " + example->skip_reason + ")";
+    if (options.lora_merged) note += "; <module>.lora_merged is W_base + dW";
+    sel.lora_notes.push_back(note);
   }
-  if (lora_unpaired > 0)
-    sel.notes.push_back(std::to_string(lora_unpaired) + " LoRA factor(s) without a partner are not analysed");
+  if (lora_unpaired > 0) {
+    const auto it = std::find_if(sel.layers.begin(), sel.layers.end(), [](const LayerInfo& l) {
+      return l.skip_reason.starts_with("LoRA lora_");
+    });
+    sel.lora_notes.push_back(std::to_string(lora_unpaired) + " LoRA factor(s) without a partner are not analysed (e.g. " +
+                             it->name + ": " + it->skip_reason + ")");
+  }
   if (other_matrices > 0 && sel.num_selected() == 0)
     sel.notes.push_back(std::string(sel.layers.empty() ? "no *.weight keys" : "no *.weight key passes the rules") +
                         ": WeightWatcher's rules select nothing here, but " + std::to_string(other_matrices) +

@@ -169,6 +169,7 @@ layers::SelectorOptions selector_for(const AnalyzeOptions& options) {
 
 double lora_setup(const io::ModelDir& model, const LayerPlan& plan, const AnalyzeOptions& options,
                   std::vector<std::string>& notes, std::vector<std::string>& warnings) {
+  notes.insert(notes.end(), plan.selection.lora_notes.begin(), plan.selection.lora_notes.end());
   const bool any_lora = std::any_of(plan.todo.begin(), plan.todo.end(), [](const layers::LayerInfo* l) {
     return l->source != layers::LayerSource::Tensor;
   });

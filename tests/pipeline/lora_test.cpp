@@ -144,8 +144,10 @@ TEST(LoraAdapter, PairsAnalysedAsTheProductNamedLoraBA) {
   std::size_t factors = 0;
   for (const auto& s : r.selection.ignored) factors += s.find("LoRA factor, analysed as ") != std::string::npos;
   EXPECT_EQ(factors, 4u);
-  EXPECT_TRUE(std::any_of(r.selection.notes.begin(), r.selection.notes.end(),
-                          [](const std::string& n) { return n.find("peft=True") != std::string::npos; }));
+  // The run says what became of the pairs.
+  EXPECT_TRUE(std::any_of(r.notes.begin(), r.notes.end(), [](const std::string& n) {
+    return n.find("2 lora_A/lora_B pair(s)") != std::string::npos && n.find("2 analysed") != std::string::npos;
+  })) << ::testing::PrintToString(r.notes);
 }
 
 TEST(LoraAdapter, LoraScaleMultipliesByAlphaOverR) {
@@ -240,6 +242,15 @@ TEST(LoraAdapter, SmallProductsAreSkippedWithTheReasonAndAHint) {
   const auto r = analyze_model(model, o);
   ASSERT_EQ(r.layers.size(), 1u);
   EXPECT_EQ(r.layers[0].evals.size(), 6u);
+  // Some pairs skipped, some analysed: the run's notes say which and why.
+  test::TempDir mixed;
+  write_adapter(mixed, {{kQ, random_f32(2, 6, 1), random_f32(8, 2, 2)}, two_modules()[1]});
+  const auto mixed_model = io::ModelDir::open(mixed.str());
+  const auto m = analyze_model(mixed_model, AnalyzeOptions{});
+  ASSERT_EQ(m.layers.size(), 1u);
+  EXPECT_TRUE(std::any_of(m.notes.begin(), m.notes.end(), [](const std::string& n) {
+    return n.find("1 analysed, 1 skipped (e.g. " + kQ + ".lora_BA: M*rf = 6 < min_evals 10)") != std::string::npos;
+  })) << ::testing::PrintToString(m.notes);
   EXPECT_EQ(std::count_if(r.layers[0].evals.begin(), r.layers[0].evals.end(), [](double v) { return v > 0; }), 2);
 }
 
@@ -260,6 +271,10 @@ TEST(LoraAdapter, UnpairedFactorIsListedAsSkipped) {
   ASSERT_NE(it, r.selection.layers.end());
   EXPECT_FALSE(it->selected);
   EXPECT_EQ(it->skip_reason, "LoRA lora_A without its lora_B");
+  EXPECT_TRUE(std::any_of(r.notes.begin(), r.notes.end(), [](const std::string& n) {
+    return n.find("1 LoRA factor(s) without a partner are not analysed (e.g. " + kQ + ".lora_A: LoRA lora_A without its lora_B)") !=
+           std::string::npos;
+  })) << ::testing::PrintToString(r.notes);
 }
 
 TEST(LoraAdapter, KeyParsing) {

@@ -61,6 +61,9 @@ struct Selection {
   std::vector<std::string> ignored;   // keys that are not layers at all (e.g. ".bias"), with reason
   // Hints for the user, e.g. that WW's *.weight rule selects nothing and --all-matrices would help.
   std::vector<std::string> notes;
+  // What became of a LoRA adapter's factors (pairs analysed as dW = B·A, pairs skipped and why,
+  // factors without a partner); the pipeline passes these on to the run's notes.
+  std::vector<std::string> lora_notes;
   std::size_t num_selected() const;
 };
 
