@@ -277,6 +277,24 @@ TEST(LoraAdapter, UnpairedFactorIsListedAsSkipped) {
   })) << ::testing::PrintToString(r.notes);
 }
 
+TEST(LoraAdapter, OptionsThatDoNotApplySaySo) {
+  test::TempDir dir;
+  write_adapter(dir, two_modules());
+  const auto model = io::ModelDir::open(dir.str());
+  AnalyzeOptions o;
+  o.delta_base = &model;  // W - W_base has no meaning for a pair: --peft-base is the option
+  EXPECT_THROW(analyze_model(model, o), UsageError);
+  // --lora-scale on a model without LoRA pairs: a warning, not a silent no-op.
+  const auto plain = io::ModelDir::open(std::string(QSPECTRA_DATA_DIR) + "/llama2c-stories260K-plctlab");
+  AnalyzeOptions s;
+  s.lora_scale = true;
+  s.selector.include_regex = "layers\\.0\\.mlp";
+  const auto r = analyze_model(plain, s);
+  EXPECT_TRUE(std::any_of(r.warnings.begin(), r.warnings.end(), [](const std::string& w) {
+    return w.find("--lora-scale: no LoRA layer") != std::string::npos;
+  })) << ::testing::PrintToString(r.warnings);
+}
+
 TEST(LoraAdapter, KeyParsing) {
   const auto k = layers::parse_lora_key(kQ + ".lora_A.weight");
   ASSERT_TRUE(k);
