@@ -100,6 +100,16 @@ void add_extra_metric_options(CLI::App& cli, CommonCli& c) {
       ->capture_default_str();
 }
 
+void add_peft_options(CLI::App& cli, CommonCli& c) {
+  auto* g = cli.add_option_group("LoRA / PEFT adapters",
+                                 "an adapter dir (adapter_model*.safetensors): each lora_A/lora_B pair is one layer "
+                                 "<module>.lora_BA, the update dW = B·A (rank r), as WeightWatcher's peft=True");
+  g->add_flag("--lora-scale", c.analyze.lora_scale,
+              "multiply dW by PEFT's scaling lora_alpha/r from adapter_config.json (default off, as WW)");
+  g->add_option("--peft-base", c.peft_base_dir,
+                "base model dir: also analyse W_base + dW per adapted module (<module>.lora_merged)");
+}
+
 void add_output_options(CLI::App& cli, CommonCli& c, const std::string& default_suffix) {
   auto* g = cli.add_option_group("Output");
   g->add_option("--out-dir,-o", c.out_dir,

@@ -16,6 +16,7 @@ struct CommonCli {
   bool quiet = false;
   bool verbose = false;
   pipeline::AnalyzeOptions analyze;
+  std::string peft_base_dir;    // --peft-base (opened by the app into analyze.peft_base)
 };
 
 void add_model_argument(CLI::App& cli, CommonCli& c);
@@ -24,6 +25,8 @@ void add_spectrum_options(CLI::App& cli, CommonCli& c);   // method, device, thr
 void add_metric_options(CLI::App& cli, CommonCli& c);     // k-frac, mp-fit, fix-fingers, xmin-max
 // detx, randomize, bootstrap, seed, farms (ww-analyze: they add columns to ww_layers.csv)
 void add_extra_metric_options(CLI::App& cli, CommonCli& c);
+// LoRA / PEFT adapters: --lora-scale, --peft-base.
+void add_peft_options(CLI::App& cli, CommonCli& c);
 void add_output_options(CLI::App& cli, CommonCli& c, const std::string& default_suffix);
 // Validate and fold option values into c.analyze (fix_fingers...); throws UsageError.
 void finish_options(CommonCli& c);

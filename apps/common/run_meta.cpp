@@ -38,7 +38,8 @@ nlohmann::ordered_json options_json(const CommonCli& c) {
           {"delta_from", a.delta_base ? a.delta_base->path() : ""},
           {"xmin_max", a.metrics.fit.xmin_max}, {"detx", a.metrics.detx}, {"randomize", a.randomize},
           {"bootstrap", a.bootstrap}, {"seed", a.seed}, {"farms", a.farms}, {"farms_window", a.farms_window},
-          {"farms_windows", a.farms_windows_per_dim}};
+          {"farms_windows", a.farms_windows_per_dim},
+          {"lora_scale", a.lora_scale}, {"peft_base", a.peft_base ? a.peft_base->path() : ""}};
 }
 
 nlohmann::ordered_json not_analysed_json(const pipeline::AnalysisResult& r) {

@@ -1,5 +1,6 @@
 // precision-sweep: how precision and bit-width move each layer's spectrum.
 #include <cstdio>
+#include <optional>
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
@@ -11,6 +12,7 @@
 #include "qspectra/pipeline/sweep.hpp"
 #include "qspectra/plot/html.hpp"
 #include "qspectra/report/csv.hpp"
+#include "qspectra/report/evals.hpp"
 #include "qspectra/report/sweep.hpp"
 #include "qspectra/report/text_table.hpp"
 #include "run_meta.hpp"
@@ -58,11 +60,15 @@ int main(int argc, char** argv) {
   app::add_selection_options(cli, c);
   app::add_spectrum_options(cli, c);
   app::add_metric_options(cli, c);
+  app::add_peft_options(cli, c);
   app::add_output_options(cli, c, "sweep");
   bool plot = false;
   cli.add_flag("--plot", plot,
                "also write plots/sweep_alpha_{box,by_layer,change,scatter}.svg and report.html (all figures and the "
                "comparison table in one page)");
+  cli.add_flag("--save-evals", c.analyze.keep_evals,
+               "also write sweep_evals.csv (name,variant,lambda): every eigenvalue of every layer and variant, "
+               "ascending, zeros included, 17 digits");
 
   return app::run(cli, argc, argv, [&] {
     app::setup_logging("precision-sweep", c.quiet, c.verbose);
@@ -78,6 +84,11 @@ int main(int argc, char** argv) {
     if (all.empty()) all = {"fp32", "fp16", "bf16", "sym:8", "sym:6", "sym:5", "sym:4", "sym:2"};
 
     const auto model = io::ModelDir::open(c.model_dir);
+    std::optional<io::ModelDir> peft_base;
+    if (!c.peft_base_dir.empty()) {
+      peft_base = io::ModelDir::open(c.peft_base_dir);
+      c.analyze.peft_base = &*peft_base;
+    }
     const std::string out_dir = app::resolve_out_dir(c, "sweep");
     app::ProgressPrinter progress("sweeping", c.quiet);
     auto r = pipeline::run_sweep(model, c.analyze, all, std::ref(progress), &app::cancel_flag());
@@ -115,6 +126,7 @@ int main(int argc, char** argv) {
                            {fmt::format("{} layers x {} variants, baseline {}", r.layers.size(), r.variants.size(),
                                         r.variants[base_index])},
                            report::sweep_comparison_table(r, base_index), plot::sweep_figures(r, base_index));
+    if (c.analyze.keep_evals) files.emplace_back(out_dir + "/sweep_evals.csv", report::sweep_evals_csv(r));
     if (app::cancel_flag().load()) throw pipeline::Cancelled();
     app::commit_outputs(out_dir, files, "precision-sweep");
     if (!c.quiet) {

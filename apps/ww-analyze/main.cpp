@@ -1,6 +1,7 @@
 // ww-analyze: WeightWatcher metrics for every layer of a model directory.
 #include <cmath>
 #include <cstdio>
+#include <optional>
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
@@ -14,6 +15,7 @@
 #include "qspectra/plot/html.hpp"
 #include "qspectra/report/compare.hpp"
 #include "qspectra/report/csv.hpp"
+#include "qspectra/report/evals.hpp"
 #include "qspectra/report/json.hpp"
 #include "qspectra/report/schema.hpp"
 #include "qspectra/report/text_table.hpp"
@@ -42,6 +44,9 @@ WeightWatcher 0.7.5.5's analyze():
 Outputs (in --out-dir): ww_layers.csv (one row per layer in natural order, WW's column names, 'name' is
 the join key, 'layer_id' WW's numbering),
 ww_summary.json (WW summary means, counts, run metadata), and a table on stdout.
+With --save-evals: ww_evals.csv (every eigenvalue, long format name,lambda).
+LoRA adapters (adapter_model*.safetensors): each lora_A/lora_B pair is one layer <module>.lora_BA, the
+update dW = B·A (computed from the factors); --lora-scale, --peft-base BASE (also W_base + dW) as below.
 With --base BASELINE: also ww_compare.json / ww_compare.csv (summary and per-layer changes, layers
 joined by name; none in common is an error). --quantize applies to MODEL_DIR only: the baseline is
 analysed as stored, or as --base-quantize SPEC says. This compares two analyses; it is not WW's
@@ -105,6 +110,7 @@ int main(int argc, char** argv) {
   app::add_spectrum_options(cli, c);
   app::add_metric_options(cli, c);
   app::add_extra_metric_options(cli, c);
+  app::add_peft_options(cli, c);
   cli.add_option("--quantize", c.analyze.quantize,
                  "analyse the model as quantized by SPEC (e.g. sym:8:channel, sym:4:g128, nf4, bf16); adds "
                  "the quantization error columns (see docs/quantizers.md)");
@@ -129,6 +135,10 @@ int main(int argc, char** argv) {
   cli.add_flag("--plot", plot,
                "also write plots/esd_<layer>.svg (per layer ESD with the power-law fit), plots/alpha_by_layer.svg, "
                "plots/alpha_hist.svg and report.html (all figures and the table in one page)");
+  bool save_evals = false;
+  cli.add_flag("--save-evals", save_evals,
+               "also write ww_evals.csv (name,lambda): every eigenvalue of every analysed layer, ascending, "
+               "zeros included, 17 digits (WW's get_ESD); eigenvalues are kept in memory only with this flag");
 
   return app::run(cli, argc, argv, [&] {
     app::setup_logging("ww-analyze", c.quiet, c.verbose);
@@ -137,6 +147,11 @@ int main(int argc, char** argv) {
 
     if (!base_quantize.empty()) quant::make_quantizer(base_quantize);  // a bad spec fails before any work
     const auto model = io::ModelDir::open(c.model_dir);
+    std::optional<io::ModelDir> peft_base;
+    if (!c.peft_base_dir.empty()) {
+      peft_base = io::ModelDir::open(c.peft_base_dir);
+      c.analyze.peft_base = &*peft_base;
+    }
     std::optional<io::ModelDir> base;
     if (!base_dir.empty()) base = io::ModelDir::open(base_dir);
     std::optional<io::ModelDir> delta;
@@ -145,7 +160,7 @@ int main(int argc, char** argv) {
       c.analyze.delta_base = &*delta;
     }
     const std::string out_dir = app::resolve_out_dir(c, "ww");
-    c.analyze.keep_evals = plot;  // the ESD figures need the eigenvalues; other runs drop them
+    c.analyze.keep_evals = plot || save_evals;  // the ESD figures and ww_evals.csv need the eigenvalues; other runs drop them
 
     app::ProgressPrinter progress("analysing", c.quiet);
     auto result = pipeline::analyze_model(model, c.analyze, std::ref(progress), &app::cancel_flag());
@@ -187,6 +202,7 @@ int main(int argc, char** argv) {
                                   {"meta", app::run_meta_json("ww-analyze", c, model, result, hash_inputs)}};
       files.emplace_back(out_dir + "/ww_summary.json", j.dump(2) + "\n");
     }
+    if (save_evals) files.emplace_back(out_dir + "/ww_evals.csv", report::evals_csv(result.layers));
     if (comparison) {
       nlohmann::ordered_json j = report::compare_json(*comparison);
       j["meta"] = app::compare_meta_json(c, result, base_cli, *base_result);

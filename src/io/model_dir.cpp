@@ -208,7 +208,7 @@ ModelDir ModelDir::open(const std::string& path) {
     } else if (!adapter.empty()) {
       m.layout_ = ModelLayout::Adapter;
       read = adapter;
-      m.notes_.push_back("LoRA adapter (adapter_model*" + ext + "): analysing adapter matrices");
+      m.notes_.push_back("LoRA adapter (adapter_model*" + ext + "): each lora_A/lora_B pair is analysed as one layer, dW = B·A");
     } else if (!other.empty()) {
       m.layout_ = use_torch ? ModelLayout::OtherTorch : ModelLayout::OtherSafetensors;
       read = other;

@@ -2,6 +2,7 @@
 #include "qspectra/layers/selector.hpp"
 
 #include <algorithm>
+#include <map>
 #include <optional>
 #include <regex>
 
@@ -65,7 +66,50 @@ std::string size_filter(const LayerInfo& l, const SelectorOptions& o) {
   return {};
 }
 
+void set_lora_dims(LayerInfo& l, const std::vector<int64_t>& a_shape, const std::vector<int64_t>& b_shape) {
+  l.type = LayerType::Dense;
+  l.lora_rank = a_shape[0];
+  l.N = std::max(b_shape[0], a_shape[1]);
+  l.M = std::min(b_shape[0], a_shape[1]);
+  l.rf = 1;
+}
+
+bool lora_shapes_multiply(const std::vector<int64_t>& a, const std::vector<int64_t>& b) {
+  return a.size() == 2 && b.size() == 2 && a[0] >= 1 && a[0] == b[1] && b[0] >= 2 && a[1] >= 1;
+}
+
 }  // namespace
+
+std::optional<LoraKey> parse_lora_key(const std::string& key) {
+  if (!is_weight_key(key)) return std::nullopt;
+  const std::string stem = key.substr(0, key.size() - kWeight.size());
+  for (const char factor : {'A', 'B'}) {
+    const std::string tag = std::string(".lora_") + factor;
+    const auto pos = stem.rfind(tag);
+    if (pos == std::string::npos || pos == 0) continue;
+    const std::string rest = stem.substr(pos + tag.size());
+    if (!rest.empty() && (rest[0] != '.' || rest.size() == 1 || rest.find('.', 1) != std::string::npos)) continue;
+    return LoraKey{stem.substr(0, pos), rest.empty() ? "" : rest.substr(1), factor};
+  }
+  return std::nullopt;
+}
+
+std::string lora_layer_name(const LoraKey& k, LayerSource source) {
+  const std::string base = k.adapter.empty() ? k.prefix : k.prefix + "." + k.adapter;
+  return base + (source == LayerSource::LoraMerged ? ".lora_merged" : ".lora_BA");
+}
+
+std::vector<std::string> lora_base_keys(const std::string& prefix) {
+  constexpr std::string_view kPeftPrefix = "base_model.model.";
+  std::vector<std::string> stems;
+  if (prefix.starts_with(kPeftPrefix) && prefix.size() > kPeftPrefix.size())
+    stems.push_back(prefix.substr(kPeftPrefix.size()));
+  stems.push_back(prefix);
+  std::vector<std::string> keys;
+  for (const auto& s : stems) keys.push_back(s + ".weight");
+  for (const auto& s : stems) keys.push_back(s + ".base_layer.weight");
+  return keys;
+}
 
 std::string_view layer_type_name(LayerType t) {
   switch (t) {
@@ -88,8 +132,80 @@ Selection select_layers(const io::ModelDir& model, const SelectorOptions& option
   std::size_t other_matrices = 0;  // 2-D/4-D tensors that only --all-matrices would analyse
 
   const auto& tensors = model.tensors();
+  // LoRA pairs (PEFT adapters): lora_A and lora_B of one module make one layer, dW = B·A.
+  struct LoraPair { std::optional<std::size_t> a, b; };
+  std::map<std::pair<std::string, std::string>, LoraPair> lora_pairs;
+  for (std::size_t i = 0; i < tensors.size(); ++i)
+    if (auto k = parse_lora_key(tensors[i].info.name)) {
+      auto& p = lora_pairs[{k->prefix, k->adapter}];
+      (k->factor == 'A' ? p.a : p.b) = i;
+    }
+  std::size_t lora_layers = 0, lora_unpaired = 0;
+
+  auto apply_filters = [&](LayerInfo& l, std::initializer_list<const io::TensorInfo*> sources) {
+    if (include && !std::regex_search(l.name, *include)) l.skip_reason = "not matched by --layers '" + options.include_regex + "'";
+    else if (exclude && std::regex_search(l.name, *exclude)) l.skip_reason = "matched by --exclude '" + options.exclude_regex + "'";
+    else if (l.type == LayerType::Unknown) l.skip_reason = unknown_reason(sources.begin()[0]->shape);
+    else {
+      for (const auto* t : sources)
+        if (l.skip_reason.empty() && !io::dtype_readable(t->dtype)) l.skip_reason = io::dtype_skip_reason(t->dtype);
+      if (l.skip_reason.empty()) l.skip_reason = size_filter(l, options);
+    }
+    l.selected = l.skip_reason.empty();
+  };
+
   for (std::size_t i = 0; i < tensors.size(); ++i) {
     const io::TensorInfo& t = tensors[i].info;
+    if (auto k = parse_lora_key(t.name)) {
+      const auto& pair = lora_pairs.at({k->prefix, k->adapter});
+      if (pair.a && pair.b) {
+        const std::string product = lora_layer_name(*k, LayerSource::LoraProduct);
+        sel.ignored.push_back(t.name + ": LoRA factor, analysed as " + product + " (dW = B·A)");
+        if (k->factor == 'B') continue;  // the pair's layers were made at its lora_A (sorted first)
+        const io::TensorInfo& tb = tensors[*pair.b].info;
+        LayerInfo l;
+        l.layer_id = next_id++;
+        l.name = product;
+        l.tensor_index = i;
+        l.lora_b_index = *pair.b;
+        l.source = LayerSource::LoraProduct;
+        l.lora_prefix = k->prefix;
+        l.category = categorize(k->prefix, false);
+        if (lora_shapes_multiply(t.shape, tb.shape)) {
+          set_lora_dims(l, t.shape, tb.shape);
+          apply_filters(l, {&t, &tb});
+        } else {
+          l.skip_reason = "LoRA factors lora_A " + shape_to_string(t.shape) + " and lora_B " + shape_to_string(tb.shape) +
+                          " do not multiply (expected 2-D [r, in] and [out, r])";
+        }
+        ++lora_layers;
+        sel.layers.push_back(l);
+        if (options.lora_merged) {
+          LayerInfo m = l;
+          m.layer_id = next_id++;
+          m.name = lora_layer_name(*k, LayerSource::LoraMerged);
+          m.source = LayerSource::LoraMerged;
+          if (m.type != LayerType::Unknown) {
+            m.skip_reason.clear();
+            apply_filters(m, {&t, &tb});
+          }
+          sel.layers.push_back(std::move(m));
+        }
+        continue;
+      }
+      // A factor without its partner: listed as a layer that is not analysed, with the reason.
+      LayerInfo l;
+      l.layer_id = next_id++;
+      l.name = t.name.substr(0, t.name.size() - kWeight.size());
+      l.tensor_index = i;
+      l.type = layer_type(t.shape);
+      set_dims(l, t.shape);
+      l.category = categorize(k->prefix, false);
+      l.skip_reason = std::string("LoRA lora_") + k->factor + " without its lora_" + (k->factor == 'A' ? 'B' : 'A');
+      ++lora_unpaired;
+      sel.layers.push_back(std::move(l));
+      continue;
+    }
     // With --all-matrices a non-.weight matrix keeps its full key as name and takes the next id in
     // reference order, as the harness's --all-matrices outputs number them.
     const bool weight_key = is_weight_key(t.name);
@@ -118,6 +234,29 @@ Selection select_layers(const io::ModelDir& model, const SelectorOptions& option
     sel.layers.push_back(std::move(l));
   }
 
+  if (lora_layers > 0) {
+    std::size_t analysed = 0, skipped = 0;
+    const LayerInfo* example = nullptr;
+    for (const auto& l : sel.layers) {
+      if (l.source != LayerSource::LoraProduct) continue;
+      if (l.selected) ++analysed;
+      else if (++skipped == 1) example = &l;
+    }
+    std::string note = "LoRA adapter: " + std::to_string(lora_layers) +
+                       " lora_A/lora_B pair(s), each one layer <module>.lora_BA = the update dW = B·A (rank r: at most "
+                       "r nonzero eigenvalues), as WeightWatcher's peft=True: " + std::to_string(analysed) + " analysed";
+    if (skipped > 0)
+      note += ", " + std::to_string(skipped) + " skipped (e.g. " + example->name + ": " + example->skip_reason + ")";
+    if (options.lora_merged) note += "; <module>.lora_merged is W_base + dW";
+    sel.lora_notes.push_back(note);
+  }
+  if (lora_unpaired > 0) {
+    const auto it = std::find_if(sel.layers.begin(), sel.layers.end(), [](const LayerInfo& l) {
+      return l.skip_reason.starts_with("LoRA lora_");
+    });
+    sel.lora_notes.push_back(std::to_string(lora_unpaired) + " LoRA factor(s) without a partner are not analysed (e.g. " +
+                             it->name + ": " + it->skip_reason + ")");
+  }
   if (other_matrices > 0 && sel.num_selected() == 0)
     sel.notes.push_back(std::string(sel.layers.empty() ? "no *.weight keys" : "no *.weight key passes the rules") +
                         ": WeightWatcher's rules select nothing here, but " + std::to_string(other_matrices) +

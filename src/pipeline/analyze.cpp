@@ -7,7 +7,10 @@
 #include <mutex>
 #include <random>
 
+#include <fmt/format.h>
+
 #include "qspectra/core/error.hpp"
+#include "qspectra/io/adapter_config.hpp"
 #include "qspectra/layers/names.hpp"
 #include "qspectra/metrics/mp_fit.hpp"
 #include "qspectra/metrics/spectrum_extras.hpp"
@@ -40,7 +43,17 @@ std::string no_layer_message(const layers::Selection& sel, const layers::Selecto
   std::string msg = "no analysable layer: all " + std::to_string(sel.layers.size()) +
                     " candidate tensors were skipped (e.g. " + sel.layers.front().name + ": " +
                     sel.layers.front().skip_reason + ")";
-  if (!selector.all_matrices) msg += "; --all-matrices analyses every 2-D/4-D tensor";
+  const bool all_too_small = std::all_of(sel.layers.begin(), sel.layers.end(), [](const layers::LayerInfo& l) {
+    return l.skip_reason.find("< min_evals") != std::string::npos;
+  });
+  if (all_too_small) {
+    int64_t smallest = selector.min_evals;
+    for (const auto& l : sel.layers) smallest = std::min(smallest, l.M * l.rf);
+    msg += "; every one has fewer than min_evals = " + std::to_string(selector.min_evals) +
+           " eigenvalues: --min-evals " + std::to_string(std::max<int64_t>(1, smallest)) + " analyses them all";
+  } else if (!selector.all_matrices) {
+    msg += "; --all-matrices analyses every 2-D/4-D tensor";
+  }
   return msg;
 }
 
@@ -62,6 +75,71 @@ std::vector<std::vector<double>> shuffled_evals(const std::vector<Eigen::MatrixX
     out.push_back(spectral::compute_layer_spectrum(shuffled, N, backend).evals);
   }
   return out;
+}
+
+// What the optional analyses took from the layer's matrices before they were dropped (empty when off,
+// and for a LoRA product analysed from its factors: no dense matrix to shuffle or window).
+struct MatrixExtras {
+  std::vector<double> rand_pooled, rand_single, farms_pooled;
+};
+
+// Metrics of a layer from its spectrum (the tail of every analysis path).
+void finish_layer(LayerResult& r, LayerSpectrum spectrum, const AnalyzeOptions& options, const MatrixExtras& extras = {}) {
+  spectrum.N = r.info.N;
+  spectrum.M = r.info.M;
+  spectrum.rf = r.info.rf;
+  r.method = spectrum.method;
+  auto t2 = Clock::now();
+  r.metrics = metrics::compute_layer_metrics(spectrum, options.metrics);
+  r.status = r.metrics.fit.status;
+  if (options.randomize) {
+    metrics::RandomizedSpectrum rs;
+    const auto& ev = spectrum.evals;
+    if (!extras.rand_pooled.empty()) {
+      rs.max_rand_eval = extras.rand_pooled.back();
+      rs.mp = metrics::fit_marchenko_pastur(extras.rand_pooled, r.metrics.Q, r.metrics.M);
+    }
+    if (!ev.empty() && !extras.rand_single.empty()) {
+      rs.rand_distance = metrics::jensen_shannon_distance(ev, extras.rand_single);
+      rs.ww_softrank = extras.rand_single.back() / r.metrics.lambda_max;
+      rs.ww_maxdist = r.metrics.lambda_max - extras.rand_single.back();
+    }
+    r.metrics.randomized = rs;
+  }
+  if (options.bootstrap > 0)
+    r.metrics.bootstrap = metrics::bootstrap_alpha(spectrum.evals, r.metrics.fit, options.metrics.fit, options.bootstrap,
+                                                   metrics::layer_seed(options.seed, r.info.name, 2));
+  if (options.farms && !extras.farms_pooled.empty()) {
+    const auto f = metrics::fit_powerlaw(extras.farms_pooled, options.metrics.fit);
+    r.metrics.alpha_farms = f.alpha;
+  }
+  r.timing.fit_ms = ms_since(t2);
+  if (options.keep_evals) r.evals = std::move(spectrum.evals);
+}
+
+using RowMajor = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+
+// lora_A [r, in] and lora_B [out, r] of a LoRA layer, as load_layer_tensor reads tensors.
+std::pair<TensorData, TensorData> load_lora_factors(const io::ModelDir& model, const layers::LayerInfo& layer,
+                                                    bool keep_f64) {
+  layers::LayerInfo b = layer;
+  b.tensor_index = layer.lora_b_index;
+  return {load_layer_tensor(model, layer, keep_f64), load_layer_tensor(model, b, keep_f64)};
+}
+
+Eigen::MatrixXd as_matrix(const TensorData& t) {
+  return Eigen::Map<const RowMajor>(t.values.data(), t.shape.at(0), t.shape.at(1));
+}
+
+// W_base of a lora_merged layer in the --peft-base model (lora_base_keys, most likely first).
+const io::ModelTensor& find_peft_base(const io::ModelDir& base, const layers::LayerInfo& layer) {
+  const auto keys = layers::lora_base_keys(layer.lora_prefix);
+  for (const auto& key : keys)
+    for (const auto& t : base.tensors())
+      if (t.info.name == key) return t;
+  std::string tried;
+  for (const auto& k : keys) tried += (tried.empty() ? "" : ", ") + k;
+  throw InputError(base.path(), layer.name + ": no base weight for the adapted module (tried " + tried + ") (--peft-base)");
 }
 
 }  // namespace
@@ -94,6 +172,98 @@ std::vector<double> farms_pooled_evals(const std::vector<Eigen::MatrixXd>& matri
   return all;
 }
 
+double lora_scaling(const io::ModelDir& model, const AnalyzeOptions& options, std::string* note) {
+  if (!options.lora_scale) return 1.0;
+  const auto cfg = io::read_adapter_config(model.path());
+  if (!cfg)
+    throw InputError(model.path(), "--lora-scale needs the adapter's adapter_config.json (lora_alpha, r) beside its weights");
+  if (cfg->has_patterns)
+    throw InputError(model.path(), "adapter_config.json sets rank_pattern/alpha_pattern (per-module scaling): "
+                                   "not supported by --lora-scale; run without it to analyse B·A unscaled");
+  const double s = cfg->scaling();
+  if (note)
+    *note = fmt::format("--lora-scale: dW = {} * B·A (lora_alpha {} / {}r {})", s, cfg->lora_alpha,
+                        cfg->use_rslora ? "sqrt " : "", cfg->r);
+  return s;
+}
+
+TensorData load_lora_tensor(const io::ModelDir& model, const layers::LayerInfo& layer,
+                            const AnalyzeOptions& options, double scale) {
+  auto [a, b] = load_lora_factors(model, layer, options.keep_f64);
+  const Eigen::MatrixXd A = as_matrix(a), B = as_matrix(b);
+  TensorData out;
+  out.shape = {B.rows(), A.cols()};
+  out.values.resize(static_cast<std::size_t>(B.rows() * A.cols()));
+  Eigen::Map<RowMajor> W(out.values.data(), B.rows(), A.cols());
+  W.noalias() = (scale * B) * A;
+  if (layer.source == layers::LayerSource::LoraMerged) {
+    if (!options.peft_base) throw UsageError(layer.name + ": a lora_merged layer needs the base model (--peft-base)");
+    const auto& bt = find_peft_base(*options.peft_base, layer);
+    if (bt.info.shape != out.shape)
+      throw InputError(options.peft_base->path(), bt.info.name + ": shape " + shape_to_string(bt.info.shape) +
+                                                      " differs from B·A " + shape_to_string(out.shape) + " (--peft-base)");
+    TensorData base = options.peft_base->read(bt);
+    options.peft_base->release(bt);
+    if (!options.keep_f64) spectral::round_to_float32(base);
+    for (std::size_t i = 0; i < out.values.size(); ++i) out.values[i] += base.values[i];
+  }
+  return out;
+}
+
+LayerResult analyze_lora_layer(const LayerResult& result_template, const io::ModelDir& model,
+                               const layers::LayerInfo& layer, const quant::Quantizer* quantizer,
+                               const spectral::SpectrumBackend& backend, const AnalyzeOptions& options,
+                               double scale) {
+  const auto t0 = Clock::now();
+  if (quantizer || layer.source != layers::LayerSource::LoraProduct) {
+    TensorData dense = load_lora_tensor(model, layer, options, scale);
+    const double read_ms = ms_since(t0);
+    LayerResult r = analyze_tensor(result_template, std::move(dense), quantizer, backend, options);
+    r.timing.read_ms = read_ms;
+    return r;
+  }
+  LayerResult r = result_template;
+  auto [a, b] = load_lora_factors(model, layer, options.keep_f64);
+  r.timing.read_ms = ms_since(t0);
+  r.non_finite_count = count_unanalysable(a.values) + count_unanalysable(b.values);
+  if (r.non_finite_count > 0) {
+    r.status = kStatusNonFinite;
+    r.method = "none";
+    return r;
+  }
+  const auto t1 = Clock::now();
+  const Eigen::MatrixXd B = scale * as_matrix(b);
+  LayerSpectrum spectrum = spectral::compute_low_rank_product_spectrum(B, as_matrix(a), backend);
+  r.timing.spectrum_ms = ms_since(t1);
+  finish_layer(r, std::move(spectrum), options);
+  return r;
+}
+
+layers::SelectorOptions selector_for(const AnalyzeOptions& options) {
+  layers::SelectorOptions s = options.selector;
+  if (options.peft_base) s.lora_merged = true;
+  return s;
+}
+
+double lora_setup(const io::ModelDir& model, const LayerPlan& plan, const AnalyzeOptions& options,
+                  std::vector<std::string>& notes, std::vector<std::string>& warnings) {
+  notes.insert(notes.end(), plan.selection.lora_notes.begin(), plan.selection.lora_notes.end());
+  const bool any_lora = std::any_of(plan.todo.begin(), plan.todo.end(), [](const layers::LayerInfo* l) {
+    return l->source != layers::LayerSource::Tensor;
+  });
+  if (!any_lora) {
+    if (options.lora_scale) warnings.push_back("--lora-scale: no LoRA layer is analysed, nothing to scale");
+    if (options.peft_base) warnings.push_back("--peft-base: no LoRA layer is analysed, no merged layer to make");
+    return 1.0;
+  }
+  if (options.delta_base)
+    throw UsageError("--delta-from (W - W_base) does not apply to LoRA adapter layers; --peft-base analyses W_base + B·A");
+  std::string note;
+  const double scale = lora_scaling(model, options, &note);
+  if (!note.empty()) notes.push_back(note);
+  return scale;
+}
+
 LayerResult layer_result_template(const io::ModelDir& model, const layers::LayerInfo& layer) {
   const auto& t = model.tensors().at(layer.tensor_index);
   LayerResult r;
@@ -101,6 +271,10 @@ LayerResult layer_result_template(const io::ModelDir& model, const layers::Layer
   r.file = model.files().at(t.file_index).name;
   r.file_dtype = std::string(io::dtype_name(t.info.dtype));
   r.tensor_shape = shape_to_string(t.info.shape);
+  if (layer.source != layers::LayerSource::Tensor) {  // the shape of dW = B·A: [out, in]
+    const auto& b = model.tensors().at(layer.lora_b_index).info.shape;
+    if (b.size() == 2 && t.info.shape.size() == 2) r.tensor_shape = shape_to_string({b[0], t.info.shape[1]});
+  }
   return r;
 }
 
@@ -172,38 +346,8 @@ LayerResult analyze_tensor(const LayerResult& result_template, TensorData tensor
   }
   if (options.farms) farms_pooled = farms_pooled_evals(matrices, options.farms_window, options.farms_windows_per_dim, backend);
   matrices.clear();
-  spectrum.N = r.info.N;
-  spectrum.M = r.info.M;
-  spectrum.rf = r.info.rf;
-  r.method = spectrum.method;
   r.timing.spectrum_ms = ms_since(t1);
-
-  auto t2 = Clock::now();
-  r.metrics = metrics::compute_layer_metrics(spectrum, options.metrics);
-  r.status = r.metrics.fit.status;
-  if (options.randomize) {
-    metrics::RandomizedSpectrum rs;
-    const auto& ev = spectrum.evals;
-    if (!rand_pooled.empty()) {
-      rs.max_rand_eval = rand_pooled.back();
-      rs.mp = metrics::fit_marchenko_pastur(rand_pooled, r.metrics.Q, r.metrics.M);
-    }
-    if (!ev.empty() && !rand_single.empty()) {
-      rs.rand_distance = metrics::jensen_shannon_distance(ev, rand_single);
-      rs.ww_softrank = rand_single.back() / r.metrics.lambda_max;
-      rs.ww_maxdist = r.metrics.lambda_max - rand_single.back();
-    }
-    r.metrics.randomized = rs;
-  }
-  if (options.bootstrap > 0)
-    r.metrics.bootstrap = metrics::bootstrap_alpha(spectrum.evals, r.metrics.fit, options.metrics.fit, options.bootstrap,
-                                                   metrics::layer_seed(options.seed, r.info.name, 2));
-  if (options.farms) {
-    const auto f = metrics::fit_powerlaw(farms_pooled, options.metrics.fit);
-    r.metrics.alpha_farms = f.alpha;
-  }
-  r.timing.fit_ms = ms_since(t2);
-  if (options.keep_evals) r.evals = std::move(spectrum.evals);
+  finish_layer(r, std::move(spectrum), options, {std::move(rand_pooled), std::move(rand_single), std::move(farms_pooled)});
   return r;
 }
 
@@ -235,8 +379,9 @@ AnalysisResult analyze_model(const io::ModelDir& model, const AnalyzeOptions& op
   std::unique_ptr<quant::Quantizer> quantizer;
   if (!options.quantize.empty()) quantizer = quant::make_quantizer(options.quantize);
   LayerPlan plan;
-  plan_layers(plan, model, options.selector, options.threads);
+  plan_layers(plan, model, selector_for(options), options.threads);
   const auto& todo = plan.todo;
+  const double lora_scale = lora_setup(model, plan, options, out.notes, out.warnings);
   std::string device_used;
   auto backend = make_layer_backend(options, &out.warnings, &device_used);
   out.backend = device_used + "/" + std::string(backend->name());
@@ -249,6 +394,15 @@ AnalysisResult analyze_model(const io::ModelDir& model, const AnalyzeOptions& op
   for (const auto* l : todo) work_total += spectrum_work(*l);
   std::size_t done = 0;
   parallel_for(todo.size(), out.threads, [&](std::size_t i) {
+    if (todo[i]->source != layers::LayerSource::Tensor) {
+      out.layers[i] = analyze_lora_layer(layer_result_template(model, *todo[i]), model, *todo[i], quantizer.get(),
+                                         *backend, options, lora_scale);
+      if (progress) {
+        std::lock_guard lock(progress_mutex);
+        progress(Progress{++done, todo.size(), &out.layers[i]});
+      }
+      return;
+    }
     const auto t_read = Clock::now();
     LayerResult tmpl = layer_result_template(model, *todo[i]);
     TensorData tensor = load_layer_tensor(model, *todo[i], options.keep_f64);

@@ -45,7 +45,10 @@ RdRunResult run_rate_distortion(const io::ModelDir& model, const RdRunOptions& o
   parallel_for(todo.size(), out.threads, [&](std::size_t i) {
     auto& res = out.layers[i];
     res.layer = layer_result_template(model, *todo[i]);
-    const TensorData t = load_layer_tensor(model, *todo[i], options.analyze.keep_f64);
+    // A LoRA layer is its update dW = B·A (unscaled), as ww-analyze analyses it.
+    const TensorData t = todo[i]->source != layers::LayerSource::Tensor
+                             ? load_lora_tensor(model, *todo[i], options.analyze, 1.0)
+                             : load_layer_tensor(model, *todo[i], options.analyze.keep_f64);
     const double method_work = layer_work(*todo[i]);
     res.layer.non_finite_count = quant::count_non_finite(t.values);
     if (res.layer.non_finite_count > 0) {

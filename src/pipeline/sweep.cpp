@@ -22,8 +22,9 @@ SweepResult run_sweep(const io::ModelDir& model, const AnalyzeOptions& options,
   }
   out.notes = model.notes();
   LayerPlan plan;
-  plan_layers(plan, model, options.selector, options.threads);
+  plan_layers(plan, model, selector_for(options), options.threads);
   const auto& todo = plan.todo;
+  const double lora_scale = lora_setup(model, plan, options, out.notes, out.warnings);
   std::string device_used;
   auto backend = make_layer_backend(options, &out.warnings, &device_used);
   out.backend = device_used + "/" + std::string(backend->name());
@@ -39,9 +40,14 @@ SweepResult run_sweep(const io::ModelDir& model, const AnalyzeOptions& options,
   parallel_for(todo.size(), out.threads, [&](std::size_t i) {
     const auto t_read = std::chrono::steady_clock::now();
     const LayerResult tmpl = layer_result_template(model, *todo[i]);
-    const TensorData tensor = load_layer_tensor(model, *todo[i], options.keep_f64);
-    const auto& info = model.tensors()[todo[i]->tensor_index].info;
-    bytes += info.data_end - info.data_begin;
+    const bool lora = todo[i]->source != layers::LayerSource::Tensor;
+    const TensorData tensor = lora ? load_lora_tensor(model, *todo[i], options, lora_scale)
+                                   : load_layer_tensor(model, *todo[i], options.keep_f64);
+    for (std::size_t idx : {todo[i]->tensor_index, todo[i]->lora_b_index}) {
+      const auto& info = model.tensors()[idx].info;
+      bytes += info.data_end - info.data_begin;
+      if (!lora) break;
+    }
     const double read_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t_read).count();
     auto& row = out.layers[i];
     const double variant_work = spectrum_work(*todo[i]);

@@ -12,7 +12,7 @@
 #include "qspectra/plot/svg.hpp"
 #include "qspectra/plot/ticks.hpp"
 #include "qspectra/rd/curves.hpp"
-#include "qspectra/report/stats.hpp"
+#include "qspectra/metrics/statistics.hpp"
 
 namespace qspectra::plot {
 namespace {
@@ -243,7 +243,7 @@ std::vector<NamedFigure> sweep_figures(const pipeline::SweepResult& r, std::size
       for (std::size_t l = 0; l < nl; ++l)
         if (std::isfinite(alpha(l, v))) values.push_back(alpha(l, v));
       if (values.empty()) continue;
-      const auto d = report::describe(values);
+      const auto d = metrics::describe(values);
       f.box(static_cast<double>(v), {d.min, d.q25, d.median, d.q75, d.max, values}, {colour[v], 1.4, "", 1, ""});
     }
     out.push_back({"sweep_alpha_box.svg", f.to_svg()});

@@ -12,7 +12,11 @@ namespace qspectra::report {
 
 Table inspect_table(const io::ModelDir& model, const layers::Selection& sel, bool selected_only) {
   std::map<std::size_t, const layers::LayerInfo*> by_tensor;
-  for (const auto& l : sel.layers) by_tensor[l.tensor_index] = &l;
+  for (const auto& l : sel.layers) {
+    by_tensor.emplace(l.tensor_index, &l);
+    // Both factors of a LoRA pair describe the pair's layer (<module>.lora_BA, listed before lora_merged).
+    if (l.source != layers::LayerSource::Tensor) by_tensor.emplace(l.lora_b_index, &l);
+  }
   const auto& tensors = model.tensors();
   std::vector<std::size_t> order(tensors.size());
   std::iota(order.begin(), order.end(), std::size_t{0});

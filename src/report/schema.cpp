@@ -215,4 +215,13 @@ std::string left_out_of_means_text(const metrics::Summary& s) {
   return out;
 }
 
+const std::vector<std::string>& evals_columns() {
+  static const std::vector<std::string> c = {"name", "lambda"};
+  return c;
+}
+const std::vector<std::string>& sweep_evals_columns() {
+  static const std::vector<std::string> c = {"name", "variant", "lambda"};
+  return c;
+}
+
 }  // namespace qspectra::report

@@ -168,6 +168,44 @@ std::vector<Eigen::MatrixXd> layer_matrices(const TensorData& tensor, bool conv2
   return out;
 }
 
+namespace {
+
+// Pool one matrix's squared singular values into `out` (§4): values at or below the rank tolerance
+// become exact zeros, sv_max / sv_min / rank_loss are updated.
+void add_matrix_spectrum(LayerSpectrum& out, MatrixSpectrum ms, int64_t N, bool& first) {
+  if (out.method.empty()) out.method = ms.method;
+  else if (out.method != ms.method && ms.method == "gram->svd") out.method = ms.method;
+  const Eigen::Index k = ms.evals.size();
+  if (k == 0) return;
+  double smax = 0;
+  for (Eigen::Index i = 0; i < k; ++i) smax = std::max(smax, std::sqrt(ms.evals[i]));
+  const double tol = smax * static_cast<double>(N) * kFloat64Eps;
+  // Singular values at or below the rank tolerance are numerically zero: LAPACKs return exact zeros
+  // there (netlib, on the reference's rank-one layers) or round-off (OpenBLAS: ~1e-112). Zeroing
+  // them makes the columns that see them (sv_min, log_alpha_norm of failed fits) independent of the
+  // BLAS; nothing else changes (the fit ignores evals <= 1e-5, and the rank counts them as lost).
+  int64_t above = 0;
+  double smin = std::numeric_limits<double>::infinity();
+  for (Eigen::Index i = 0; i < k; ++i) {
+    if (std::sqrt(ms.evals[i]) > tol) ++above;
+    else ms.evals[i] = 0.0;
+    smin = std::min(smin, std::sqrt(ms.evals[i]));
+  }
+  out.rank_loss += static_cast<int64_t>(k) - above;
+  out.sv_max = first ? smax : std::max(out.sv_max, smax);
+  out.sv_min = first ? smin : std::max(out.sv_min, smin);  // WW quirk: max over slices of the slice minimum
+  first = false;
+  out.evals.insert(out.evals.end(), ms.evals.data(), ms.evals.data() + k);
+}
+
+// R of the thin QR of X (rows >= cols): cols x cols, upper triangular.
+Eigen::MatrixXd thin_r(const Eigen::MatrixXd& X) {
+  Eigen::HouseholderQR<Eigen::MatrixXd> qr(X);
+  return qr.matrixQR().topRows(X.cols()).triangularView<Eigen::Upper>();
+}
+
+}  // namespace
+
 LayerSpectrum compute_layer_spectrum(const std::vector<Eigen::MatrixXd>& matrices, int64_t N,
                                      const SpectrumBackend& backend) {
   LayerSpectrum out;
@@ -180,32 +218,38 @@ LayerSpectrum compute_layer_spectrum(const std::vector<Eigen::MatrixXd>& matrice
   for (const auto& W : matrices) total += static_cast<std::size_t>(std::min(W.rows(), W.cols()));
   out.evals.reserve(total);
   bool first = true;
-  for (const auto& W : matrices) {
-    MatrixSpectrum ms = backend.squared_singular_values(W);
-    if (out.method.empty()) out.method = ms.method;
-    else if (out.method != ms.method && ms.method == "gram->svd") out.method = ms.method;
-    const Eigen::Index k = ms.evals.size();
-    if (k == 0) continue;
-    double smax = 0;
-    for (Eigen::Index i = 0; i < k; ++i) smax = std::max(smax, std::sqrt(ms.evals[i]));
-    const double tol = smax * static_cast<double>(N) * kFloat64Eps;
-    // Singular values at or below the rank tolerance are numerically zero: LAPACKs return exact zeros
-    // there (netlib, on the reference's rank-one layers) or round-off (OpenBLAS: ~1e-112). Zeroing
-    // them makes the columns that see them (sv_min, log_alpha_norm of failed fits) independent of the
-    // BLAS; nothing else changes (the fit ignores evals <= 1e-5, and the rank counts them as lost).
-    int64_t above = 0;
-    double smin = std::numeric_limits<double>::infinity();
-    for (Eigen::Index i = 0; i < k; ++i) {
-      if (std::sqrt(ms.evals[i]) > tol) ++above;
-      else ms.evals[i] = 0.0;
-      smin = std::min(smin, std::sqrt(ms.evals[i]));
-    }
-    out.rank_loss += static_cast<int64_t>(k) - above;
-    out.sv_max = first ? smax : std::max(out.sv_max, smax);
-    out.sv_min = first ? smin : std::max(out.sv_min, smin);  // WW quirk: max over slices of the slice minimum
-    first = false;
-    out.evals.insert(out.evals.end(), ms.evals.data(), ms.evals.data() + k);
+  for (const auto& W : matrices) add_matrix_spectrum(out, backend.squared_singular_values(W), N, first);
+  std::sort(out.evals.begin(), out.evals.end());
+  return out;
+}
+
+LayerSpectrum compute_low_rank_product_spectrum(const Eigen::MatrixXd& B, const Eigen::MatrixXd& A,
+                                                const SpectrumBackend& backend) {
+  if (B.cols() != A.rows()) throw InternalError("low-rank product: B is " + std::to_string(B.rows()) + "x" +
+                                                std::to_string(B.cols()) + ", A is " + std::to_string(A.rows()) +
+                                                "x" + std::to_string(A.cols()));
+  const Eigen::Index out_dim = B.rows(), in_dim = A.cols(), r = B.cols();
+  const Eigen::Index m = std::min(out_dim, in_dim);
+  const int64_t N = std::max(out_dim, in_dim);
+  if (r >= m) {  // not low rank: the product is no larger than its factors
+    Eigen::MatrixXd W = B * A;
+    return compute_layer_spectrum({W}, N, backend);
   }
+  // B = Q_B R_B, A^T = Q_A R_A  =>  B·A = Q_B (R_B R_A^T) Q_A^T: the same nonzero singular values as the
+  // r x r core, whatever the size of B·A; the other m - r are zero.
+  const Eigen::MatrixXd core = thin_r(B) * thin_r(A.transpose()).transpose();
+  MatrixSpectrum ms = backend.squared_singular_values(core);
+  MatrixSpectrum padded;
+  padded.method = "lowrank-qr+" + ms.method;
+  padded.evals = Eigen::VectorXd::Zero(m);
+  padded.evals.tail(ms.evals.size()) = ms.evals;
+  LayerSpectrum out;
+  out.N = N;
+  out.M = m;
+  out.rf = 1;
+  out.evals.reserve(static_cast<std::size_t>(m));
+  bool first = true;
+  add_matrix_spectrum(out, std::move(padded), N, first);
   std::sort(out.evals.begin(), out.evals.end());
   return out;
 }

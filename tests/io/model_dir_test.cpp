@@ -106,7 +106,7 @@ TEST(ModelDir, AdapterAndOtherLayouts) {
   write_file(a.path() / "adapter_model.safetensors", build_safetensors({zeros_f32("x.lora_A.weight", {4, 16})}));
   auto ma = ModelDir::open(a.str());
   EXPECT_EQ(ma.layout(), ModelLayout::Adapter);
-  EXPECT_TRUE(has_note(ma, "LoRA adapter (adapter_model*.safetensors): analysing adapter matrices"));
+  EXPECT_TRUE(has_note(ma, "LoRA adapter (adapter_model*.safetensors): each lora_A/lora_B pair is analysed as one layer, dW = B·A"));
 
   TempDir o;
   write_file(o.path() / "weights.safetensors", build_safetensors({zeros_f32("w", {4, 4})}));

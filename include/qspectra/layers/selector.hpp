@@ -2,6 +2,7 @@
 // Which tensors are analysed, in one place: WeightWatcher's default rules (METRICS.md §1-§3) plus
 // regex include/exclude and --all-matrices.
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -10,6 +11,9 @@
 namespace qspectra::layers {
 
 enum class LayerType { Dense, Conv2d, Unknown };
+// Where a layer's matrix comes from: one stored tensor, or a LoRA pair (lora_A, lora_B) of a PEFT
+// adapter: the update dW = B·A (`<prefix>.lora_BA`) or W_base + dW (`<prefix>.lora_merged`, --peft-base).
+enum class LayerSource { Tensor, LoraProduct, LoraMerged };
 std::string_view layer_type_name(LayerType t);  // "dense", "conv2d", "unknown"
 
 struct SelectorOptions {
@@ -20,6 +24,7 @@ struct SelectorOptions {
   bool include_oversized = false;// ignore max_N / max_evals (e.g. to analyse large embeddings)
   std::string include_regex;     // --layers: ECMAScript regex searched in the layer name; empty = all
   std::string exclude_regex;     // --exclude; empty = none
+  bool lora_merged = false;      // also a `<prefix>.lora_merged` layer per LoRA pair (--peft-base)
 };
 
 struct LayerInfo {
@@ -31,13 +36,34 @@ struct LayerInfo {
   std::string category;          // see category.hpp
   bool selected = false;
   std::string skip_reason;       // why not selected (empty when selected)
+  // LoRA layers: tensor_index is lora_A's [r, in], lora_b_index lora_B's [out, r]; N, M of dW [out, in].
+  LayerSource source = LayerSource::Tensor;
+  std::size_t lora_b_index = 0;
+  int64_t lora_rank = 0;
+  std::string lora_prefix;       // the adapted module's key, e.g. base_model.model.model.layers.0.self_attn.q_proj
 };
+
+// A LoRA factor key: `<prefix>.lora_A.weight` / `<prefix>.lora_B.weight` (also `.lora_A.<adapter>.weight`).
+struct LoraKey {
+  std::string prefix;     // the module, e.g. base_model.model.model.layers.0.self_attn.q_proj
+  std::string adapter;    // "" or the adapter name between lora_A/lora_B and .weight
+  char factor = 0;        // 'A' or 'B'
+};
+std::optional<LoraKey> parse_lora_key(const std::string& key);
+// The layer name of a LoRA pair's update dW = B·A: `<prefix>.lora_BA` (`<prefix>.<adapter>.lora_BA`).
+std::string lora_layer_name(const LoraKey& k, LayerSource source);
+// The keys W_base may have in the base model, most likely first: the prefix without PEFT's
+// `base_model.model.`, then the prefix itself, each + `.weight` (and `.base_layer.weight`).
+std::vector<std::string> lora_base_keys(const std::string& prefix);
 
 struct Selection {
   std::vector<LayerInfo> layers;      // every candidate (selected or not), in reference order
   std::vector<std::string> ignored;   // keys that are not layers at all (e.g. ".bias"), with reason
   // Hints for the user, e.g. that WW's *.weight rule selects nothing and --all-matrices would help.
   std::vector<std::string> notes;
+  // What became of a LoRA adapter's factors (pairs analysed as dW = B·A, pairs skipped and why,
+  // factors without a partner); the pipeline passes these on to the run's notes.
+  std::vector<std::string> lora_notes;
   std::size_t num_selected() const;
 };
 

@@ -40,6 +40,11 @@ struct AnalyzeOptions {
   bool farms = false;             // alpha_farms: ESD pooled over square submatrices
   int64_t farms_window = 0;       // submatrix side (0 = the smaller dimension)
   int farms_windows_per_dim = 10; // windows placed along each dimension (at most)
+  // LoRA adapters (layers::LayerSource): --lora-scale multiplies dW = B·A by PEFT's scaling
+  // lora_alpha / r from adapter_config.json; peft_base (--peft-base) is the model whose weights W_base
+  // make the `<prefix>.lora_merged` layers W_base + dW (it turns on selector.lora_merged).
+  bool lora_scale = false;
+  const io::ModelDir* peft_base = nullptr;
 };
 
 struct Progress {
@@ -106,6 +111,19 @@ LayerResult analyze_tensor(const LayerResult& result_template, TensorData tensor
 // pooled and sorted ascending.
 std::vector<double> farms_pooled_evals(const std::vector<Eigen::MatrixXd>& matrices, int64_t window,
                                        int windows_per_dim, const spectral::SpectrumBackend& backend);
+// LoRA layers (layer.source != Tensor). The scaling of dW: 1, or PEFT's lora_alpha / r when
+// options.lora_scale (InputError without a usable adapter_config.json). `note` receives what was used.
+double lora_scaling(const io::ModelDir& model, const AnalyzeOptions& options, std::string* note = nullptr);
+// The layer's matrix as a dense [out, in] tensor: scale·B·A, plus W_base (options.peft_base) for a
+// lora_merged layer. Factors are read as load_layer_tensor reads tensors (float32 values unless keep_f64).
+TensorData load_lora_tensor(const io::ModelDir& model, const layers::LayerInfo& layer,
+                            const AnalyzeOptions& options, double scale);
+// Analyse a LoRA layer: the product's spectrum from its factors (spectral::compute_low_rank_product_spectrum)
+// when there is no quantizer and the layer is the update itself; otherwise load_lora_tensor + analyze_tensor.
+LayerResult analyze_lora_layer(const LayerResult& result_template, const io::ModelDir& model,
+                               const layers::LayerInfo& layer, const quant::Quantizer* quantizer,
+                               const spectral::SpectrumBackend& backend, const AnalyzeOptions& options,
+                               double scale);
 
 // Identity columns of a layer's result (info, file, dtype, shape), before any analysis.
 LayerResult layer_result_template(const io::ModelDir& model, const layers::LayerInfo& layer);
@@ -123,6 +141,13 @@ struct LayerPlan {
 };
 void plan_layers(LayerPlan& plan, const io::ModelDir& model, const layers::SelectorOptions& selector,
                  int threads);
+
+// options.selector, with lora_merged when options.peft_base is set.
+layers::SelectorOptions selector_for(const AnalyzeOptions& options);
+// Checks and scaling for the LoRA layers of a plan: returns lora_scaling (1 when the plan has none),
+// adds its note; warns when --lora-scale/--peft-base find no LoRA layer; UsageError with delta_base.
+double lora_setup(const io::ModelDir& model, const LayerPlan& plan, const AnalyzeOptions& options,
+                  std::vector<std::string>& notes, std::vector<std::string>& warnings);
 
 // Number of worker threads for `options.threads` (0 = hardware concurrency) and `layers` layers.
 int worker_count(int threads, std::size_t layers);

@@ -45,4 +45,8 @@ nlohmann::ordered_json infinite_in_means_json(const metrics::Summary& s);
 // The same in words for the terminal; empty when every mean took every layer.
 std::string left_out_of_means_text(const metrics::Summary& s);
 
+// --save-evals (report/evals.hpp): ww_evals.csv `name,lambda`; sweep_evals.csv `name,variant,lambda`.
+const std::vector<std::string>& evals_columns();
+const std::vector<std::string>& sweep_evals_columns();
+
 }  // namespace qspectra::report

@@ -49,6 +49,14 @@ bool gram_resolves(const Eigen::VectorXd& evals, double rel_floor = kGramRelFloo
 LayerSpectrum compute_layer_spectrum(const std::vector<Eigen::MatrixXd>& matrices, int64_t N,
                                      const SpectrumBackend& backend);
 
+// The spectrum of the product B·A (B: out x r, A: r x in; a LoRA update) without forming it when
+// r < min(out, in): the nonzero squared singular values of B·A are those of the r x r matrix
+// R_B R_A^T (thin QRs B = Q_B R_B, A^T = Q_A R_A), the other min(out, in) - r are zero. The result is
+// the spectrum compute_layer_spectrum({B*A}) gives (same tolerance rule, same length), method
+// "lowrank-qr+<backend method>". Otherwise B·A is formed.
+LayerSpectrum compute_low_rank_product_spectrum(const Eigen::MatrixXd& B, const Eigen::MatrixXd& A,
+                                                const SpectrumBackend& backend);
+
 // Keep BLAS/LAPACK single-threaded inside each call when layers run in parallel (returns old value).
 // Process-wide (OpenBLAS has one pool): call it once before starting the workers, not per layer.
 // A no-op returning 1 when the BLAS in use has no such control.
