@@ -34,17 +34,24 @@ inline double ks_distance(const double* x, int64_t m, double alpha, double stop_
   return d;
 }
 
+// ln x and its backward running sums (suffix[i] = sum_{j >= i} ln x_j): the MLE of alpha for every
+// candidate xmin in O(1) each.
+std::pair<std::vector<double>, std::vector<double>> log_suffix_sums(const std::vector<double>& x) {
+  const std::size_t n = x.size();
+  std::vector<double> lx(n), suffix(n);
+  for (std::size_t j = 0; j < n; ++j) lx[j] = std::log(x[j]);
+  double acc = 0.0;
+  for (std::size_t j = n; j-- > 0;) {
+    acc += lx[j];
+    suffix[j] = acc;
+  }
+  return {std::move(lx), std::move(suffix)};
+}
+
 std::optional<CoreFit> wwfit(const std::vector<double>& x, bool keep_trace, std::vector<FitCandidate>* trace) {
   const auto n = static_cast<int64_t>(x.size());
   if (n < 2) return std::nullopt;
-  // Backward running suffix sums of ln x.
-  std::vector<double> lx(static_cast<std::size_t>(n)), suffix(static_cast<std::size_t>(n));
-  for (int64_t j = 0; j < n; ++j) lx[static_cast<std::size_t>(j)] = std::log(x[static_cast<std::size_t>(j)]);
-  double acc = 0.0;
-  for (int64_t j = n - 1; j >= 0; --j) {
-    acc += lx[static_cast<std::size_t>(j)];
-    suffix[static_cast<std::size_t>(j)] = acc;
-  }
+  const auto [lx, suffix] = log_suffix_sums(x);
   const double inf = std::numeric_limits<double>::infinity();
   int64_t best = -1;
   double bestD = inf;
@@ -136,13 +143,7 @@ void fit_xmin_peak(PowerLawFit& r, const std::vector<double>& x, std::span<const
     mark_failed(r);
     return;
   }
-  std::vector<double> lx(static_cast<std::size_t>(n)), suffix(static_cast<std::size_t>(n));
-  for (int64_t j = 0; j < n; ++j) lx[static_cast<std::size_t>(j)] = std::log(x[static_cast<std::size_t>(j)]);
-  double acc = 0.0;
-  for (int64_t j = n - 1; j >= 0; --j) {
-    acc += lx[static_cast<std::size_t>(j)];
-    suffix[static_cast<std::size_t>(j)] = acc;
-  }
+  const auto [lx, suffix] = log_suffix_sums(x);
   const double inf = std::numeric_limits<double>::infinity();
   auto ks = [&](int64_t i, double alpha, double stop_at) {
     const double* t0 = x.data() + i;

@@ -14,6 +14,12 @@
 
 namespace qspectra::testing {
 
+// METRICS.md §12.1: the eigenvalues of layers.4.tiny (10x10), worked through by hand there.
+inline const std::vector<double> kTiny = {0.00023941497955779625, 0.005356796900800716, 0.00833488894148169,
+                                          0.0336402048888802,     0.12187359834803595,  0.17191892304714843,
+                                          0.48806231263739885,    0.5830058342657884,   0.7344795280391019,
+                                          1.2323638180564431};
+
 inline std::string ref_dir(const std::string& fixture) {
   return std::string(QSPECTRA_TEST_DATA_DIR) + "/reference/" + fixture;
 }

@@ -7,16 +7,13 @@
 
 #include "qspectra/metrics/hill.hpp"
 #include "qspectra/metrics/powerlaw.hpp"
+#include "metrics_reference.hpp"
 
 using namespace qspectra::metrics;
 
 namespace {
 
-// METRICS.md §12.1: layers.4.tiny (10x10), by hand.
-const std::vector<double> kTiny = {0.00023941497955779625, 0.005356796900800716, 0.00833488894148169,
-                                   0.0336402048888802,     0.12187359834803595,  0.17191892304714843,
-                                   0.48806231263739885,    0.5830058342657884,   0.7344795280391019,
-                                   1.2323638180564431};
+using qspectra::testing::kTiny;
 
 double uniform01(std::mt19937_64& rng) { return static_cast<double>(rng() >> 11) * 0x1.0p-53; }
 
