@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -74,18 +75,23 @@ public:
     ssize_t n;
     while ((n = ::read(err_fd_, buf, sizeof buf)) > 0) stderr_.append(buf, static_cast<std::size_t>(n));
     int status = 0;
-    ::waitpid(pid_, &status, 0);
+    struct rusage usage {};
+    ::wait4(pid_, &status, 0, &usage);
+    max_rss_kb_ = usage.ru_maxrss;
     exit_code_ = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
     return exit_code_;
   }
 
   const std::string& stderr_text() const { return stderr_; }
   pid_t pid() const { return pid_; }
+  // The child's peak resident set (getrusage's ru_maxrss, from wait4), after wait().
+  long max_rss_kb() const { return max_rss_kb_; }
 
 private:
   pid_t pid_ = -1;
   int err_fd_ = -1;
   int exit_code_ = -1;
+  long max_rss_kb_ = 0;
   std::string stderr_;
 };
 

@@ -9,6 +9,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
+#include <sys/resource.h>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -244,12 +245,16 @@ TEST(TorchCheckpoint, HostileArchivesAreRefusedBeforeLibTorchReadsThem) {
                                  static_cast<std::size_t>(static_cast<unsigned char>(bomb[v + 44])) << 16;
   bomb[bomb_local + 8] = 8;  // deflated in the local header too
   write_bytes(dir.path() / "bomb.bin", bomb);
+  struct rusage before {}, after {};
+  getrusage(RUSAGE_SELF, &before);
   try {
     open_checkpoint((dir.path() / "bomb.bin").string());
     ADD_FAILURE() << "zip bomb accepted";
   } catch (const InputError& e) {
     EXPECT_NE(std::string(e.what()).find("version is compressed (zip method 8)"), std::string::npos) << e.what();
   }
+  getrusage(RUSAGE_SELF, &after);
+  EXPECT_LT(after.ru_maxrss - before.ru_maxrss, 256L * 1024) << "peak RSS grew (KB): something was inflated";
   // A version record that is no number: an InputError, not "internal error: stoull".
   auto words = good;
   const std::size_t w = central_entry(words, "/version");
@@ -289,6 +294,26 @@ TEST(TorchCheckpoint, AFileTruncatedUnderItsMappingIsAnInputErrorNotSigbus) {
   } catch (const InputError& e) {
     EXPECT_NE(std::string(e.what()).find("truncated or changed while being read"), std::string::npos) << e.what();
   }
+}
+
+TEST(TorchModelDir, LoraAdapterInABinIsPairedAsForSafetensors) {
+  // adapter_model.bin (PEFT's torch.save format): lora_A [r, in], lora_B [out, r] -> one layer dW = B·A.
+  TempDir dir;
+  const std::string q = "base_model.model.model.layers.0.self_attn.q_proj";
+  save(dir.path() / "adapter_model.bin", {{q + ".lora_A.weight", pattern({4, 48}, at::kFloat)},
+                                          {q + ".lora_B.weight", pattern({32, 4}, at::kFloat).mul(0.1)}});
+  const auto model = ModelDir::open(dir.str());
+  pipeline::AnalyzeOptions o;
+  o.keep_evals = true;
+  const auto r = pipeline::analyze_model(model, o);
+  ASSERT_EQ(r.layers.size(), 1u);
+  EXPECT_EQ(r.layers[0].info.name, q + ".lora_BA");
+  const auto& ev = r.layers[0].evals;
+  ASSERT_EQ(ev.size(), 32u);  // M = min(out, in)
+  // The nonzero eigenvalues are those of the dense product (BA)^T(BA), computed here with LibTorch.
+  const at::Tensor ba = pattern({32, 4}, at::kDouble).mul(0.1).matmul(pattern({4, 48}, at::kDouble));
+  const at::Tensor dense = std::get<0>(at::linalg_eigh(ba.matmul(ba.t())));  // ascending, 32 values
+  for (int64_t i = 28; i < 32; ++i) EXPECT_NEAR(ev[static_cast<std::size_t>(i)], dense[i].item<double>(), 1e-6 * dense[31].item<double>());
 }
 
 TEST(TorchModelDir, Layouts) {
