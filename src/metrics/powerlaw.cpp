@@ -19,12 +19,14 @@ struct CoreFit {
 
 // D_i = max_t |1 - (x_{i+t}/x_i)^(1-alpha) - t/m|; stops as soon as the running max reaches `stop_at`
 // (the candidate can then no longer be the first argmin). Returns the (possibly partial) max.
-inline double ks_distance(const double* x, int64_t m, double alpha, double stop_at) {
+// `unique_values`: only at the first occurrence of each value (powerlaw 1.5's empirical CDF).
+inline double ks_distance(const double* x, int64_t m, double alpha, double stop_at, bool unique_values = false) {
   const double xmin = x[0];
   const double e = 1.0 - alpha;
   const double dm = static_cast<double>(m);
   double d = 0.0;
   for (int64_t t = 0; t < m; ++t) {
+    if (unique_values && t > 0 && x[t] == x[t - 1]) continue;
     const double v = std::fabs(1.0 - std::pow(x[t] / xmin, e) - static_cast<double>(t) / dm);
     if (v > d || std::isnan(v)) {
       d = v;
@@ -48,6 +50,28 @@ std::pair<std::vector<double>, std::vector<double>> log_suffix_sums(const std::v
   return {std::move(lx), std::move(suffix)};
 }
 
+// The MLE alpha = 1 + m / sum_{j >= i} ln(x_j / x_i) for xmin = x_i (m = n - i points).
+double mle_alpha(const std::vector<double>& lx, const std::vector<double>& suffix, int64_t i) {
+  const auto ui = static_cast<std::size_t>(i);
+  const double m = static_cast<double>(static_cast<int64_t>(lx.size()) - i);
+  return 1.0 + m / (suffix[ui] - m * lx[ui]);
+}
+
+// The fit with xmin = x[best] and its KS distance `D`.
+CoreFit core_fit_at(const std::vector<double>& x, const std::vector<double>& lx, const std::vector<double>& suffix,
+                    int64_t best, double D, double xmax) {
+  const auto n = static_cast<int64_t>(x.size());
+  CoreFit f;
+  f.i = best;
+  f.alpha = mle_alpha(lx, suffix, best);
+  f.D = D;
+  f.sigma = (f.alpha - 1.0) / std::sqrt(static_cast<double>(n - best));
+  f.xmin = x[static_cast<std::size_t>(best)];
+  f.xmax = xmax;
+  f.n = n;
+  return f;
+}
+
 std::optional<CoreFit> wwfit(const std::vector<double>& x, bool keep_trace, std::vector<FitCandidate>* trace) {
   const auto n = static_cast<int64_t>(x.size());
   if (n < 2) return std::nullopt;
@@ -58,7 +82,7 @@ std::optional<CoreFit> wwfit(const std::vector<double>& x, bool keep_trace, std:
   for (int64_t i = 0; i + 1 < n; ++i) {
     const auto ui = static_cast<std::size_t>(i);
     const double m = static_cast<double>(n - i);
-    const double alpha = 1.0 + m / (suffix[ui] - m * lx[ui]);
+    const double alpha = mle_alpha(lx, suffix, i);
     double D = 1.0;
     if (alpha > 1.0) {
       const double stop = (keep_trace || best < 0) ? inf : bestD;
@@ -71,17 +95,7 @@ std::optional<CoreFit> wwfit(const std::vector<double>& x, bool keep_trace, std:
       bestD = D;
     }
   }
-  const auto ub = static_cast<std::size_t>(best);
-  const double m = static_cast<double>(n - best);
-  CoreFit f;
-  f.i = best;
-  f.alpha = 1.0 + m / (suffix[ub] - m * lx[ub]);
-  f.D = bestD;
-  f.sigma = (f.alpha - 1.0) / std::sqrt(m);
-  f.xmin = x[ub];
-  f.xmax = x.back();
-  f.n = n;
-  return f;
+  return core_fit_at(x, lx, suffix, best, bestD, x.back());
 }
 
 std::vector<double> fit_data(std::span<const double> evals) {
@@ -145,31 +159,12 @@ void fit_xmin_peak(PowerLawFit& r, const std::vector<double>& x, std::span<const
   }
   const auto [lx, suffix] = log_suffix_sums(x);
   const double inf = std::numeric_limits<double>::infinity();
-  auto ks = [&](int64_t i, double alpha, double stop_at) {
-    const double* t0 = x.data() + i;
-    const int64_t m = n - i;
-    double d = 0.0;
-    for (int64_t t = 0; t < m; ++t) {
-      if (t > 0 && t0[t] == t0[t - 1]) continue;
-      const double v = std::fabs(1.0 - std::pow(t0[t] / t0[0], 1.0 - alpha) -
-                                 static_cast<double>(t) / static_cast<double>(m));
-      if (v > d || std::isnan(v)) {
-        d = v;
-        if (!(d < stop_at)) return d;
-      }
-    }
-    return d;
-  };
   int64_t best_in = -1, best_any = -1;
   double bestD_in = inf, bestD_any = inf;
-  bool all_in = true;
   for (int64_t i : cand) {
-    const auto ui = static_cast<std::size_t>(i);
-    const double m = static_cast<double>(n - i);
-    const double alpha = 1.0 + m / (suffix[ui] - m * lx[ui]);
+    const double alpha = mle_alpha(lx, suffix, i);
     const bool in_range = alpha > 1.0;
-    all_in = all_in && in_range;
-    const double D = ks(i, alpha, (in_range && best_in >= 0) ? bestD_in : inf);
+    const double D = ks_distance(x.data() + i, n - i, alpha, (in_range && best_in >= 0) ? bestD_in : inf, true);
     if (in_range && (best_in < 0 || D < bestD_in || (std::isnan(D) && !std::isnan(bestD_in)))) {
       best_in = i;
       bestD_in = D;
@@ -182,18 +177,7 @@ void fit_xmin_peak(PowerLawFit& r, const std::vector<double>& x, std::span<const
   // all in range: argmin over all; none: argmin over all (noise_flag); some: argmin over the in-range ones
   const int64_t best = best_in >= 0 ? best_in : best_any;
   const double bestD = best_in >= 0 ? bestD_in : bestD_any;
-  (void)all_in;
-  const auto ub = static_cast<std::size_t>(best);
-  const double m = static_cast<double>(n - best);
-  CoreFit f;
-  f.i = best;
-  f.alpha = 1.0 + m / (suffix[ub] - m * lx[ub]);
-  f.D = bestD;
-  f.sigma = (f.alpha - 1.0) / std::sqrt(m);
-  f.xmin = x[ub];
-  f.xmax = kNaNd;  // powerlaw's xmax is None
-  f.n = n;
-  fill_from(r, f, evals);
+  fill_from(r, core_fit_at(x, lx, suffix, best, bestD, kNaNd), evals);  // powerlaw's xmax is None
 }
 
 }  // namespace
