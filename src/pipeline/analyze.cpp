@@ -77,6 +77,16 @@ std::vector<std::vector<double>> shuffled_evals(const std::vector<Eigen::MatrixX
   return out;
 }
 
+// Records the layer's count of NaN/Inf (or norm-overflowing) weights; true when there are any: the layer is
+// then non_finite and is not analysed (never hand such values to LAPACK: report, move on).
+bool mark_non_finite(LayerResult& r, int64_t count) {
+  r.non_finite_count = count;
+  if (count == 0) return false;
+  r.status = kStatusNonFinite;
+  r.method = "none";
+  return true;
+}
+
 // What the optional analyses took from the layer's matrices before they were dropped (empty when off,
 // and for a LoRA product analysed from its factors: no dense matrix to shuffle or window).
 struct MatrixExtras {
@@ -225,12 +235,7 @@ LayerResult analyze_lora_layer(const LayerResult& result_template, const io::Mod
   LayerResult r = result_template;
   auto [a, b] = load_lora_factors(model, layer, options.keep_f64);
   r.timing.read_ms = ms_since(t0);
-  r.non_finite_count = count_unanalysable(a.values) + count_unanalysable(b.values);
-  if (r.non_finite_count > 0) {
-    r.status = kStatusNonFinite;
-    r.method = "none";
-    return r;
-  }
+  if (mark_non_finite(r, count_unanalysable(a.values) + count_unanalysable(b.values))) return r;
   const auto t1 = Clock::now();
   const Eigen::MatrixXd B = scale * as_matrix(b);
   LayerSpectrum spectrum = spectral::compute_low_rank_product_spectrum(B, as_matrix(a), backend);
@@ -303,12 +308,7 @@ LayerResult analyze_tensor(const LayerResult& result_template, TensorData tensor
                            const quant::Quantizer* quantizer,
                            const spectral::SpectrumBackend& backend, const AnalyzeOptions& options) {
   LayerResult r = result_template;
-  r.non_finite_count = count_unanalysable(tensor.values);
-  if (r.non_finite_count > 0) {  // never hand NaN/Inf (or an overflowing norm) to LAPACK: report, move on
-    r.status = kStatusNonFinite;
-    r.method = "none";
-    return r;
-  }
+  if (mark_non_finite(r, count_unanalysable(tensor.values))) return r;
   if (quantizer) {
     auto t0 = Clock::now();
     std::vector<double> original = tensor.values;
@@ -319,12 +319,7 @@ LayerResult analyze_tensor(const LayerResult& result_template, TensorData tensor
                            stats.distinct_levels};
     r.timing.quant_ms = ms_since(t0);
     // A cast can overflow (fp16 beyond 65504 -> inf): such a layer is non-finite as quantized.
-    r.non_finite_count = count_unanalysable(tensor.values);
-    if (r.non_finite_count > 0) {
-      r.status = kStatusNonFinite;
-      r.method = "none";
-      return r;
-    }
+    if (mark_non_finite(r, count_unanalysable(tensor.values))) return r;
   }
   auto t1 = Clock::now();
   const bool conv = r.info.type == layers::LayerType::Conv2d;
@@ -397,22 +392,18 @@ AnalysisResult analyze_model(const io::ModelDir& model, const AnalyzeOptions& op
     if (todo[i]->source != layers::LayerSource::Tensor) {
       out.layers[i] = analyze_lora_layer(layer_result_template(model, *todo[i]), model, *todo[i], quantizer.get(),
                                          *backend, options, lora_scale);
-      if (progress) {
-        std::lock_guard lock(progress_mutex);
-        progress(Progress{++done, todo.size(), &out.layers[i]});
-      }
-      return;
+    } else {
+      const auto t_read = Clock::now();
+      LayerResult tmpl = layer_result_template(model, *todo[i]);
+      TensorData tensor = load_layer_tensor(model, *todo[i], options.keep_f64);
+      if (options.delta_base)
+        subtract_base_tensor(tensor, *options.delta_base, model.tensors()[todo[i]->tensor_index].info.name,
+                             options.keep_f64);
+      const double read_ms = ms_since(t_read);
+      LayerResult r = analyze_tensor(tmpl, std::move(tensor), quantizer.get(), *backend, options);
+      r.timing.read_ms = read_ms;
+      out.layers[i] = std::move(r);
     }
-    const auto t_read = Clock::now();
-    LayerResult tmpl = layer_result_template(model, *todo[i]);
-    TensorData tensor = load_layer_tensor(model, *todo[i], options.keep_f64);
-    if (options.delta_base)
-      subtract_base_tensor(tensor, *options.delta_base, model.tensors()[todo[i]->tensor_index].info.name,
-                           options.keep_f64);
-    const double read_ms = ms_since(t_read);
-    LayerResult r = analyze_tensor(tmpl, std::move(tensor), quantizer.get(), *backend, options);
-    r.timing.read_ms = read_ms;
-    out.layers[i] = std::move(r);
     if (progress) {
       std::lock_guard lock(progress_mutex);
       work_done += spectrum_work(*todo[i]);

@@ -150,6 +150,21 @@ TEST(LoraAdapter, PairsAnalysedAsTheProductNamedLoraBA) {
   })) << ::testing::PrintToString(r.notes);
 }
 
+TEST(LoraAdapter, ProgressCountsTheWorkOfLoraLayers) {
+  // LoRA layers report progress like every layer: by work, so that the ETA holds (work_total > 0).
+  test::TempDir dir;
+  write_adapter(dir, two_modules());
+  const auto model = io::ModelDir::open(dir.str());
+  AnalyzeOptions o;
+  o.threads = 1;
+  std::vector<Progress> seen;
+  analyze_model(model, o, [&](const Progress& p) { seen.push_back(p); });
+  ASSERT_EQ(seen.size(), 2u);
+  EXPECT_GT(seen[0].work_total, 0);
+  EXPECT_GT(seen[0].work_done, 0);
+  EXPECT_DOUBLE_EQ(seen.back().work_done, seen.back().work_total);
+}
+
 TEST(LoraAdapter, LoraScaleMultipliesByAlphaOverR) {
   test::TempDir dir;
   const auto mods = two_modules();
