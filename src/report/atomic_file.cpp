@@ -117,17 +117,6 @@ void TempFile::rename_into_place() {
   temp_.clear();
 }
 
-void write_file_atomic(const std::string& path, const std::string& content) {
-  write_files_atomic({{path, content}});
-}
-
-void write_files_atomic(const std::vector<std::pair<std::string, std::string>>& files) {
-  std::vector<TempFile> pending;
-  pending.reserve(files.size());
-  for (const auto& [path, content] : files) pending.push_back(TempFile::write(path, content));
-  for (auto& p : pending) p.rename_into_place();
-}
-
 void remove_pending_temp_files_signal_safe() noexcept {
   for (PendingNode* n = g_pending.load(); n; n = n->next)
     if (n->live.load()) ::unlink(n->path.get());

@@ -206,10 +206,10 @@ TEST(OutputDir, APlantedTempSymlinkIsNotFollowed) {
   EXPECT_FALSE(fs::is_symlink(dir / "ww_layers.csv"));
   EXPECT_TRUE(fs::is_symlink(planted)) << "not ours: left alone";
 
-  // The same for the single-file writer.
+  // The same for a single temp file.
   const std::string planted2 = (dir / "x.csv").string() + ".tmp." + std::to_string(::getpid());
   fs::create_symlink(s.path() / "victim.txt", planted2);
-  write_file_atomic((dir / "x.csv").string(), "x");
+  TempFile::write((dir / "x.csv").string(), "x").rename_into_place();
   EXPECT_EQ(slurp(s.path() / "victim.txt"), "precious");
   EXPECT_EQ(slurp(dir / "x.csv"), "x");
 }

@@ -6,7 +6,6 @@
 // <target>.tmp.<pid>.<n> when that name is taken. Whole runs are committed by report::OutputDir.
 #include <string>
 #include <string_view>
-#include <vector>
 
 namespace qspectra::report {
 
@@ -33,12 +32,6 @@ private:
   std::string target_, temp_;
   void* registration_ = nullptr;  // entry in the signal-safe list of pending temp files
 };
-
-// Write `content` to `path` atomically. Throws InputError naming the path on failure.
-void write_file_atomic(const std::string& path, const std::string& content);
-
-// Write several files: all temp files are written first, then renamed one after another.
-void write_files_atomic(const std::vector<std::pair<std::string, std::string>>& files);
 
 // Remove every temporary file still pending (async-signal-safe: for a SIGINT/SIGTERM handler).
 void remove_pending_temp_files_signal_safe() noexcept;
