@@ -270,6 +270,34 @@ TEST(TorchCheckpoint, HostileArchivesAreRefusedBeforeLibTorchReadsThem) {
   } catch (const InputError& e) {
     EXPECT_NE(std::string(e.what()).find("is not a format version number"), std::string::npos) << e.what();
   }
+  // A storage record shorter than data.pkl declares (its sizes patched in both headers): refused from
+  // the zip directory's size.
+  auto small = read_bytes(kData + "/tiny_state_dict.pt");
+  const std::size_t d0 = central_entry(small, "/data/0");
+  ASSERT_NE(d0, 0u);
+  const auto u32 = [&](std::size_t at) {
+    return static_cast<uint32_t>(static_cast<unsigned char>(small[at])) | static_cast<uint32_t>(static_cast<unsigned char>(small[at + 1])) << 8 |
+           static_cast<uint32_t>(static_cast<unsigned char>(small[at + 2])) << 16 | static_cast<uint32_t>(static_cast<unsigned char>(small[at + 3])) << 24;
+  };
+  const auto put32 = [&](std::size_t at, uint32_t v) {
+    for (int i = 0; i < 4; ++i) small[at + static_cast<std::size_t>(i)] = static_cast<char>((v >> (8 * i)) & 0xFF);
+  };
+  const uint32_t stored = u32(d0 + 24);
+  ASSERT_GE(stored, 4u);
+  put32(d0 + 20, stored - 4);
+  put32(d0 + 24, stored - 4);
+  const std::size_t d0_local = u32(d0 + 42);
+  if (u32(d0_local + 22) != 0) put32(d0_local + 18, stored - 4), put32(d0_local + 22, stored - 4);
+  write_bytes(dir.path() / "short.bin", small);
+  try {
+    open_checkpoint((dir.path() / "short.bin").string());
+    ADD_FAILURE() << "a short storage record accepted";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("storage record data/0 does not hold the " + std::to_string(stored) +
+                                         " bytes data.pkl declares (it has " + std::to_string(stored - 4) + ")"),
+              std::string::npos)
+        << e.what();
+  }
   // torch.ones(1).expand(50000, 15000): 765 bytes that asked for 6 GB.
   save(dir.path() / "expanded.bin", {{"w.weight", at::ones({1}).expand({50000, 15000})}});
   try {

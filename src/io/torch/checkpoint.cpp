@@ -32,12 +32,6 @@
 namespace qspectra::io::torch {
 namespace {
 
-uint64_t le_at(const std::byte* p, int n) {
-  uint64_t v = 0;
-  for (int i = 0; i < n; ++i) v |= static_cast<uint64_t>(p[i]) << (8 * i);
-  return v;
-}
-
 // The first line of a LibTorch error, without its C++ backtrace.
 std::string torch_message(const c10::Error& e) {
   std::string m = e.what_without_backtrace();
@@ -77,73 +71,9 @@ private:
   std::span<const std::byte> s_;
 };
 
-// The zip local header of the record "<archive>/<suffix>" whose data begins at `data_offset` (what
-// PyTorchStreamReader::getRecordOffset returns). The data is read in place, so the entry must be stored
-// (torch.save never compresses). Returns the size the header states, or nullopt when it defers it to a
-// data descriptor.
-std::optional<uint64_t> stored_record_size(std::span<const std::byte> file, uint64_t data_offset, const std::string& suffix,
-                                           const std::string& label) {
-  const uint64_t min_back = 30 + suffix.size();
-  if (data_offset < min_back || data_offset > file.size()) throw InputError(label, "storage record " + suffix + ": bad offset");
-  const uint64_t lowest = data_offset > min_back + 2 * 0xFFFF ? data_offset - min_back - 2 * 0xFFFF : 0;
-  for (uint64_t l = data_offset - min_back + 1; l-- > lowest;) {
-    const std::byte* h = file.data() + l;
-    if (le_at(h, 4) != 0x04034b50) continue;  // "PK\3\4"
-    const uint64_t name_len = le_at(h + 26, 2), extra_len = le_at(h + 28, 2);
-    if (l + 30 + name_len + extra_len != data_offset || name_len < suffix.size()) continue;
-    const std::string_view name(reinterpret_cast<const char*>(h + 30), name_len);
-    if (name.substr(name_len - suffix.size()) != suffix ||
-        (name_len > suffix.size() && name[name_len - suffix.size() - 1] != '/'))
-      continue;
-    const uint64_t flags = le_at(h + 6, 2), method = le_at(h + 8, 2);
-    if (flags & 1) throw InputError(label, "record " + suffix + " is encrypted");
-    if (method != 0)
-      throw InputError(label, "record " + suffix + " is compressed (zip method " + std::to_string(method) +
-                                  "); torch.save writes stored records: re-save the checkpoint with torch.save");
-    uint64_t comp = le_at(h + 18, 4), uncomp = le_at(h + 22, 4);
-    if (comp == 0xFFFFFFFFu || uncomp == 0xFFFFFFFFu) {  // zip64: the sizes are in extra field 0x0001
-      const std::byte* x = h + 30 + name_len;
-      const std::byte* end = x + extra_len;
-      bool found = false;
-      while (end - x >= 4) {
-        const uint64_t id = le_at(x, 2), len = le_at(x + 2, 2);
-        if (static_cast<uint64_t>(end - x - 4) < len) break;
-        if (id == 1) {
-          const std::byte* f = x + 4;
-          const std::byte* fend = f + len;
-          if (uncomp == 0xFFFFFFFFu && fend - f >= 8) uncomp = le_at(f, 8), f += 8;
-          if (comp == 0xFFFFFFFFu && fend - f >= 8) comp = le_at(f, 8);
-          found = true;
-          break;
-        }
-        x += 4 + len;
-      }
-      if (!found || comp == 0xFFFFFFFFu || uncomp == 0xFFFFFFFFu)
-        throw InputError(label, "record " + suffix + ": zip64 sizes missing");
-    }
-    if ((flags & 8) && comp == 0 && uncomp == 0) return std::nullopt;
-    if (comp != uncomp) throw InputError(label, "record " + suffix + ": stored sizes disagree");
-    return uncomp;
-  }
-  throw InputError(label, "record " + suffix + ": no zip header found for it");
-}
-
-// PyTorchStreamWriter puts the sizes in a data descriptor after the data (flag bit 3): true when one
-// stating `size` (32- or 64-bit fields, with or without its signature) follows at data_offset + size.
-bool descriptor_states(std::span<const std::byte> file, uint64_t data_offset, uint64_t size) {
-  if (data_offset > file.size() || size > file.size() - data_offset) return false;
-  uint64_t q = data_offset + size;
-  const auto room = [&](uint64_t n) { return file.size() - q >= n; };
-  if (room(4) && le_at(file.data() + q, 4) == 0x08074b50) q += 4;
-  if (room(12) && le_at(file.data() + q + 4, 4) == size && le_at(file.data() + q + 8, 4) == size) return true;
-  return room(20) && le_at(file.data() + q + 4, 8) == size && le_at(file.data() + q + 12, 8) == size;
-}
-
-// A small record (data.pkl, byteorder): checked to be stored, so that LibTorch's read of it copies
-// bytes of the file and inflates nothing.
-std::string small_record(caffe2::serialize::PyTorchStreamReader& reader, std::span<const std::byte> file,
-                         const std::string& name, const std::string& label) {
-  stored_record_size(file, reader.getRecordOffset(name), name, label);
+// A small record (data.pkl, byteorder), copied out by LibTorch: every record was checked to be stored,
+// so nothing is inflated.
+std::string small_record(caffe2::serialize::PyTorchStreamReader& reader, const std::string& name) {
   auto [ptr, n] = reader.getRecord(name);
   return std::string(static_cast<const char*>(ptr.get()), n);
 }
@@ -224,6 +154,9 @@ void CheckpointFile::load(std::span<const std::byte> file) {
     }
   }
 
+  std::map<uint64_t, uint64_t> record_size_at;  // data offset -> bytes, of every record
+  for (const auto& r : records) record_size_at[r.data_offset] = r.size;
+
   std::map<std::string, std::pair<uint64_t, uint64_t>> storages;  // key -> (data offset, bytes)
   StateDictPickle sd;
   try {
@@ -232,11 +165,11 @@ void CheckpointFile::load(std::span<const std::byte> file) {
       throw InputError(path_, "a TorchScript archive (torch.jit.save), not a torch.save state dict");
     if (!reader.hasRecord("data.pkl")) throw InputError(path_, "zip archive without data.pkl: not a torch.save checkpoint");
     if (reader.hasRecord("byteorder")) {
-      std::string order = small_record(reader, file, "byteorder", path_);
+      std::string order = small_record(reader, "byteorder");
       if (order.size() > 16) order.resize(16);
       if (order != "little") throw InputError(path_, "byte order '" + order + "' is not supported (little-endian only)");
     }
-    const std::string pickle = small_record(reader, file, "data.pkl", path_);
+    const std::string pickle = small_record(reader, "data.pkl");
     sd = parse_state_dict_pickle({reinterpret_cast<const std::byte*>(pickle.data()), pickle.size()}, path_);
     for (const auto& t : sd.tensors) {
       if (storages.count(t.storage_key)) continue;
@@ -244,12 +177,12 @@ void CheckpointFile::load(std::span<const std::byte> file) {
       if (!reader.hasRecord(rec)) throw InputError(path_, t.name + ": storage record " + rec + " is missing");
       const uint64_t bytes = static_cast<uint64_t>(t.storage_numel) * (dtype_bits(t.dtype) / 8);
       const uint64_t offset = reader.getRecordOffset(rec);
-      if (offset > file.size() || bytes > file.size() - offset)
-        throw InputError(path_, t.name + ": storage record " + rec + " runs past the end of the file (truncated?)");
-      const auto stated = stored_record_size(file, offset, rec, path_);
-      if (stated ? *stated != bytes : !descriptor_states(file, offset, bytes))
+      const auto it = record_size_at.find(offset);  // the directory, checked above, holds its size
+      if (it == record_size_at.end())
+        throw InputError(path_, t.name + ": storage record " + rec + " is not where the zip directory puts a record");
+      if (it->second != bytes)
         throw InputError(path_, t.name + ": storage record " + rec + " does not hold the " + std::to_string(bytes) +
-                                    " bytes data.pkl declares" + (stated ? " (it has " + std::to_string(*stated) + ")" : ""));
+                                    " bytes data.pkl declares (it has " + std::to_string(it->second) + ")");
       storages[t.storage_key] = {offset, bytes};
     }
   } catch (const c10::Error& e) {
