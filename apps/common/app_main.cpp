@@ -25,6 +25,9 @@ std::atomic<int> g_signals{0};
 char g_error_prefix[96] = "error: ";
 char g_warning_prefix[96] = "warning: ";
 
+// Said when a signal came after the commit: the outputs are this run's and complete (exit 0).
+constexpr char kCommittedMessage[] = "interrupted after the outputs were committed; they are complete\n";
+
 void write_stderr_signal_safe(const char* a, const char* b) noexcept {
   (void)!::write(STDERR_FILENO, a, std::strlen(a));
   (void)!::write(STDERR_FILENO, b, std::strlen(b));
@@ -43,7 +46,7 @@ extern "C" void on_signal(int) {
                                  ".qspectra-manifest.json says \"complete\": false); rerun\n");
         break;
       case report::CommitPhase::Committed:
-        write_stderr_signal_safe(g_warning_prefix, "interrupted after the outputs were committed; they are complete\n");
+        write_stderr_signal_safe(g_warning_prefix, kCommittedMessage);
         _exit(kOk);
       default:
         write_stderr_signal_safe(g_error_prefix, "interrupted; no output written\n");
@@ -99,8 +102,7 @@ int run(CLI::App& cli, int argc, char** argv, const std::function<int()>& body) 
       // A signal that came once the commit had started replacing outputs let it finish: the outputs
       // are this run's, complete, and the exit status says the run succeeded.
       if (report::commit_phase() == report::CommitPhase::Committed) {
-        std::fprintf(stderr, "%s: warning: interrupted after the outputs were committed; they are complete\n",
-                     app.c_str());
+        std::fprintf(stderr, "%s%s", g_warning_prefix, kCommittedMessage);
         return rc;
       }
       return fail(app, "interrupted; no output written", kInterrupted);
