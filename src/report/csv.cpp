@@ -25,18 +25,24 @@ std::string csv_escape(const std::string& field) {
   return out;
 }
 
-std::string to_csv(const Table& table) {
+std::string csv_text_cell(const std::string& text) { return csv_escape(neutralise_formula(text)); }
+
+std::string csv_header(const std::vector<std::string>& columns) {
   std::string out;
-  for (std::size_t i = 0; i < table.columns.size(); ++i) {
+  for (std::size_t i = 0; i < columns.size(); ++i) {
     if (i) out += ',';
-    out += csv_escape(table.columns[i]);
+    out += csv_escape(columns[i]);
   }
-  out += '\n';
+  return out + '\n';
+}
+
+std::string to_csv(const Table& table) {
+  std::string out = csv_header(table.columns);
   for (const auto& row : table.rows) {
     for (std::size_t i = 0; i < row.size(); ++i) {
       if (i) out += ',';
       const std::string cell = format_cell(row[i]);
-      out += csv_escape(std::holds_alternative<std::string>(row[i]) ? neutralise_formula(cell) : cell);
+      out += std::holds_alternative<std::string>(row[i]) ? csv_text_cell(cell) : csv_escape(cell);
     }
     out += '\n';
   }

@@ -8,12 +8,6 @@
 namespace qspectra::report {
 namespace {
 
-std::string header(const std::vector<std::string>& columns) {
-  std::string out;
-  for (std::size_t i = 0; i < columns.size(); ++i) out += (i ? "," : "") + columns[i];
-  return out + "\n";
-}
-
 void append_rows(std::string& out, const std::string& prefix, const std::vector<double>& evals) {
   char buf[40];
   for (double v : evals) {
@@ -27,16 +21,16 @@ void append_rows(std::string& out, const std::string& prefix, const std::vector<
 }  // namespace
 
 std::string evals_csv(const std::vector<pipeline::LayerResult>& layers) {
-  std::string out = header(evals_columns());
-  for (const auto& l : layers) append_rows(out, csv_escape(l.info.name) + ",", l.evals);
+  std::string out = csv_header(evals_columns());
+  for (const auto& l : layers) append_rows(out, csv_text_cell(l.info.name) + ",", l.evals);
   return out;
 }
 
 std::string sweep_evals_csv(const pipeline::SweepResult& r) {
-  std::string out = header(sweep_evals_columns());
+  std::string out = csv_header(sweep_evals_columns());
   for (const auto& row : r.layers)
     for (std::size_t v = 0; v < row.size() && v < r.variants.size(); ++v)
-      append_rows(out, csv_escape(row[v].info.name) + "," + csv_escape(r.variants[v]) + ",", row[v].evals);
+      append_rows(out, csv_text_cell(row[v].info.name) + "," + csv_text_cell(r.variants[v]) + ",", row[v].evals);
   return out;
 }
 

@@ -1,6 +1,7 @@
 #pragma once
 // RFC 4180 CSV (quotes only where needed), loadable by pandas.read_csv.
 #include <string>
+#include <vector>
 
 #include "qspectra/report/table.hpp"
 
@@ -13,6 +14,10 @@ std::string to_csv(const Table& table);
 
 // `text` as it is written in a CSV text cell (see to_csv): the apostrophe prefix where needed.
 std::string neutralise_formula(const std::string& text);
+// A text cell as to_csv writes it: neutralised, then quoted where needed.
+std::string csv_text_cell(const std::string& text);
+// The header line (with its newline) as to_csv writes it, for writers that stream rows themselves.
+std::string csv_header(const std::vector<std::string>& columns);
 // A single CSV field, quoted when it holds a comma, quote, CR or LF.
 std::string csv_escape(const std::string& field);
 
