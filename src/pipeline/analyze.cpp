@@ -1,4 +1,5 @@
 #include "qspectra/pipeline/analyze.hpp"
+#include "qspectra/pipeline/layer_loop.hpp"
 
 #include <algorithm>
 #include <chrono>
@@ -373,43 +374,34 @@ AnalysisResult analyze_model(const io::ModelDir& model, const AnalyzeOptions& op
   out.notes = model.notes();
   std::unique_ptr<quant::Quantizer> quantizer;
   if (!options.quantize.empty()) quantizer = quant::make_quantizer(options.quantize);
-  LayerPlan plan;
-  plan_layers(plan, model, selector_for(options), options.threads);
+  LayerLoop loop(model, selector_for(options), options.threads);
+  LayerPlan& plan = loop.plan();
   const auto& todo = plan.todo;
   const double lora_scale = lora_setup(model, plan, options, out.notes, out.warnings);
   std::string device_used;
   auto backend = make_layer_backend(options, &out.warnings, &device_used);
   out.backend = device_used + "/" + std::string(backend->name());
-  out.threads = plan.workers;
-  spectral::set_blas_threads(plan.threads_per_worker);
+  const LayerWorkFn work = [](const layers::LayerInfo& l) { return spectrum_work(l); };
+  out.threads = loop.workers(work);
 
   out.layers.resize(todo.size());
-  std::mutex progress_mutex;
-  double work_total = 0, work_done = 0;
-  for (const auto* l : todo) work_total += spectrum_work(*l);
-  std::size_t done = 0;
-  parallel_for(todo.size(), out.threads, [&](std::size_t i) {
-    if (todo[i]->source != layers::LayerSource::Tensor) {
-      out.layers[i] = analyze_lora_layer(layer_result_template(model, *todo[i]), model, *todo[i], quantizer.get(),
-                                         *backend, options, lora_scale);
+  const LayerReader reader = [&](const layers::LayerInfo& layer) {
+    TensorData tensor = load_layer_tensor(model, layer, options.keep_f64);
+    if (options.delta_base)
+      subtract_base_tensor(tensor, *options.delta_base, model.tensors()[layer.tensor_index].info.name,
+                           options.keep_f64);
+    return tensor;
+  };
+  loop.run(work, reader, [&](LayerWork& w) -> const LayerResult* {
+    auto& r = out.layers[w.index];
+    if (w.layer->source != layers::LayerSource::Tensor) {
+      r = analyze_lora_layer(w.result_template, model, *w.layer, quantizer.get(), *backend, options, lora_scale);
     } else {
-      const auto t_read = Clock::now();
-      LayerResult tmpl = layer_result_template(model, *todo[i]);
-      TensorData tensor = load_layer_tensor(model, *todo[i], options.keep_f64);
-      if (options.delta_base)
-        subtract_base_tensor(tensor, *options.delta_base, model.tensors()[todo[i]->tensor_index].info.name,
-                             options.keep_f64);
-      const double read_ms = ms_since(t_read);
-      LayerResult r = analyze_tensor(tmpl, std::move(tensor), quantizer.get(), *backend, options);
-      r.timing.read_ms = read_ms;
-      out.layers[i] = std::move(r);
+      r = analyze_tensor(w.result_template, std::move(w.tensor()), quantizer.get(), *backend, options);
+      r.timing.read_ms = w.read_ms();
     }
-    if (progress) {
-      std::lock_guard lock(progress_mutex);
-      work_done += spectrum_work(*todo[i]);
-      progress(Progress{++done, todo.size(), &out.layers[i], work_done, work_total, {}});
-    }
-  }, cancel);
+    return &r;
+  }, progress, cancel);
 
   // The summary sums in WW's (reference) order, so that its means are WW's to the last bit.
   std::vector<std::size_t> reference_order(todo.size());

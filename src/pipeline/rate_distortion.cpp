@@ -4,9 +4,9 @@
 #include <chrono>
 #include <limits>
 #include <map>
-#include <mutex>
 
 #include "qspectra/core/error.hpp"
+#include "qspectra/pipeline/layer_loop.hpp"
 #include "qspectra/quant/error_stats.hpp"
 
 namespace qspectra::pipeline {
@@ -22,34 +22,32 @@ RdRunResult run_rate_distortion(const io::ModelDir& model, const RdRunOptions& o
   if (bits.empty()) bits = {1, 2, 3, 4, 5, 6, 7, 8};
 
   out.notes = model.notes();
-  LayerPlan plan;
-  plan_layers(plan, model, options.analyze.selector, options.analyze.threads);
+  LayerLoop loop(model, options.analyze.selector, options.analyze.threads);
+  LayerPlan& plan = loop.plan();
   const auto& todo = plan.todo;
-  out.threads = plan.workers;
-  rd::RdOptions rd_opts = options.rd;
-  rd_opts.threads = plan.threads_per_worker;  // k-means threads left per worker
-
-  out.layers.resize(todo.size());
-  std::mutex mutex;
-  std::size_t done = 0;
   // Work: numel per method and bit setting (the quantizers are linear in the weights; k-means is
   // heavier but scales the same way with the layer size).
-  auto layer_work = [&](const layers::LayerInfo& l) {
+  auto method_work = [&](const layers::LayerInfo& l) {
     const auto& info = model.tensors()[l.tensor_index].info;
     double numel = 1;
     for (auto d : info.shape) numel *= double(d);
     return numel * double(bits.size());
   };
-  double work_total = 0, work_done = 0;
-  for (const auto* l : todo) work_total += layer_work(*l) * double(methods.size());
-  parallel_for(todo.size(), out.threads, [&](std::size_t i) {
-    auto& res = out.layers[i];
-    res.layer = layer_result_template(model, *todo[i]);
-    // A LoRA layer is its update dW = B·A (unscaled), as ww-analyze analyses it.
-    const TensorData t = todo[i]->source != layers::LayerSource::Tensor
-                             ? load_lora_tensor(model, *todo[i], options.analyze, 1.0)
-                             : load_layer_tensor(model, *todo[i], options.analyze.keep_f64);
-    const double method_work = layer_work(*todo[i]);
+  const LayerWorkFn work = [&](const layers::LayerInfo& l) { return method_work(l) * double(methods.size()); };
+  out.threads = loop.workers(work);
+
+  out.layers.resize(todo.size());
+  // A LoRA layer is its update dW = B·A (unscaled), as ww-analyze analyses it.
+  const LayerReader reader = [&](const layers::LayerInfo& layer) {
+    return layer.source != layers::LayerSource::Tensor ? load_lora_tensor(model, layer, options.analyze, 1.0)
+                                                       : load_layer_tensor(model, layer, options.analyze.keep_f64);
+  };
+  loop.run(work, reader, [&](LayerWork& w) -> const LayerResult* {
+    auto& res = out.layers[w.index];
+    res.layer = w.result_template;
+    const TensorData& t = w.tensor();
+    rd::RdOptions rd_opts = options.rd;
+    rd_opts.threads = w.inner_threads;  // k-means threads the schedule gives this layer
     res.layer.non_finite_count = quant::count_non_finite(t.values);
     if (res.layer.non_finite_count > 0) {
       res.layer.status = kStatusNonFinite;
@@ -82,19 +80,11 @@ RdRunResult run_rate_distortion(const io::ModelDir& model, const RdRunOptions& o
           const double d = f * res.moments.variance;
           res.targets.push_back({m, f, d, rd::rate_at_distortion(rates, mses, d, res.moments.variance)});
         }
-        if (progress && &m != &methods.back()) {
-          std::lock_guard lock(mutex);
-          work_done += method_work;
-          progress(Progress{done, todo.size(), &res.layer, work_done, work_total, res.points.back().method});
-        }
+        if (&m != &methods.back()) w.step(res.points.back().method, method_work(*w.layer), &res.layer);
       }
     }
-    if (progress) {
-      std::lock_guard lock(mutex);
-      work_done += res.layer.non_finite_count > 0 ? method_work * double(methods.size()) : method_work;
-      progress(Progress{++done, todo.size(), &res.layer, work_done, work_total, {}});
-    }
-  }, cancel);
+    return &res.layer;
+  }, progress, cancel);
   out.selection = std::move(plan.selection);
   out.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return out;

@@ -3,9 +3,11 @@
 #include <chrono>
 #include <cmath>
 #include <limits>
-#include <mutex>
+#include <atomic>
 
 #include "qspectra/core/error.hpp"
+#include "qspectra/pipeline/layer_loop.hpp"
+#include "qspectra/pipeline/variant.hpp"
 
 namespace qspectra::pipeline {
 
@@ -21,51 +23,41 @@ SweepResult run_sweep(const io::ModelDir& model, const AnalyzeOptions& options,
     out.variants.push_back(quantizers.back()->spec());
   }
   out.notes = model.notes();
-  LayerPlan plan;
-  plan_layers(plan, model, selector_for(options), options.threads);
+  LayerLoop loop(model, selector_for(options), options.threads);
+  LayerPlan& plan = loop.plan();
   const auto& todo = plan.todo;
   const double lora_scale = lora_setup(model, plan, options, out.notes, out.warnings);
   std::string device_used;
   auto backend = make_layer_backend(options, &out.warnings, &device_used);
   out.backend = device_used + "/" + std::string(backend->name());
-  out.threads = plan.workers;
-  spectral::set_blas_threads(plan.threads_per_worker);
+  // Per layer: its spectrum cost times the variants.
+  const LayerWorkFn work = [&](const layers::LayerInfo& l) { return spectrum_work(l) * double(quantizers.size()); };
+  out.threads = loop.workers(work);
 
   out.layers.resize(todo.size());
-  std::mutex mutex;
-  std::size_t done = 0;
-  double work_total = 0, work_done = 0;  // per layer: its spectrum cost times the variants
-  for (const auto* l : todo) work_total += spectrum_work(*l) * double(quantizers.size());
+  const LayerReader reader = [&](const layers::LayerInfo& layer) {
+    return layer.source != layers::LayerSource::Tensor ? load_lora_tensor(model, layer, options, lora_scale)
+                                                       : load_layer_tensor(model, layer, options.keep_f64);
+  };
   std::atomic<uint64_t> bytes{0};
-  parallel_for(todo.size(), out.threads, [&](std::size_t i) {
-    const auto t_read = std::chrono::steady_clock::now();
-    const LayerResult tmpl = layer_result_template(model, *todo[i]);
-    const bool lora = todo[i]->source != layers::LayerSource::Tensor;
-    const TensorData tensor = lora ? load_lora_tensor(model, *todo[i], options, lora_scale)
-                                   : load_layer_tensor(model, *todo[i], options.keep_f64);
-    for (std::size_t idx : {todo[i]->tensor_index, todo[i]->lora_b_index}) {
+  loop.run(work, reader, [&](LayerWork& w) -> const LayerResult* {
+    const bool lora = w.layer->source != layers::LayerSource::Tensor;
+    const TensorData& tensor = w.tensor();  // read once for every variant
+    for (std::size_t idx : {w.layer->tensor_index, w.layer->lora_b_index}) {
       const auto& info = model.tensors()[idx].info;
       bytes += info.data_end - info.data_begin;
       if (!lora) break;
     }
-    const double read_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t_read).count();
-    auto& row = out.layers[i];
-    const double variant_work = spectrum_work(*todo[i]);
+    auto& row = out.layers[w.index];
+    const double variant_work = spectrum_work(*w.layer);
     for (const auto& q : quantizers) {
-      row.push_back(analyze_tensor(tmpl, tensor, q.get(), *backend, options));
-      row.back().timing.read_ms = read_ms / static_cast<double>(quantizers.size());
-      if (progress && &q != &quantizers.back()) {  // progress inside the layer, after each variant
-        std::lock_guard lock(mutex);
-        work_done += variant_work;
-        progress(Progress{done, todo.size(), &row.back(), work_done, work_total, q->spec()});
-      }
+      row.push_back(analyze_variant(w.result_template, tensor, *q, *backend, options));
+      // The read happened once: it is the first variant's, so that elapsed_ms adds up over the rows.
+      row.back().timing.read_ms = &q == &quantizers.front() ? w.read_ms() : 0.0;
+      if (&q != &quantizers.back()) w.step(q->spec(), variant_work, &row.back());  // progress inside the layer
     }
-    if (progress) {
-      std::lock_guard lock(mutex);
-      work_done += variant_work;
-      progress(Progress{++done, todo.size(), &row.front(), work_done, work_total, {}});
-    }
-  }, cancel);
+    return &row.front();
+  }, progress, cancel);
   out.selection = std::move(plan.selection);
   out.bytes_read = bytes.load();
   out.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();

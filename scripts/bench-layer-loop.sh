@@ -1,0 +1,111 @@
+#!/usr/bin/env bash
+# The shared layer loop (src/pipeline/layer_loop.cpp): its schedule and precision-sweep's cost per variant
+# (docs/benchmarks.md, "Layer loop").
+#
+#   bash scripts/bench-layer-loop.sh [MODEL_DIR]
+#
+# Without an argument it generates (once) qwen2.5-0.5b --layers 4 (28 layers of 896 / 4864 x 896 plus the
+# 151936x896 embedding, left out by WW's rules and analysed with --all-matrices).
+# 1. Schedule: ww-analyze, all cores, warm page cache, with QSPECTRA_SCHEDULE=layers (every layer on
+#    parallel workers, 1 BLAS thread each), blas (one layer at a time, every core to BLAS) and auto (layers
+#    above a worker's fair share first with every core, then the rest on workers, largest first); the
+#    three interleaved in every repeat, on the model's default selection and with --all-matrices. The
+#    per-layer values must be the same for every choice (ww_layers.csv compared without elapsed_ms).
+# 2. precision-sweep, one thread: 1 variant at a time for each of bf16, fp16, sym:8, sym:4:g128, then the
+#    four at once. The read time R is ww-analyze's (same reader, --threads 1, meta time split); a variant's
+#    compute C_v = (sum of sweep_long.csv elapsed_ms of its 1-variant run) - R. Check:
+#    sum of elapsed_ms of the 4-variant run <= 1.05 x sum_v C_v + R (k variants cost at most 1.05 x k
+#    variants' compute plus one read), and its wall against the same bound plus the 1-variant runs' fixed part.
+# Report: $QSPECTRA_BENCH_DIR/out/layer-loop/report.txt (also on stdout). Exit status 1 if a check fails.
+# shellcheck source=scripts/bench-lib.sh disable=SC2086
+source "$(dirname "$0")/bench-lib.sh"
+
+MODEL="${1:-$WORK/qwen2.5-0.5b-4l}"
+bench_build ww-analyze precision-sweep qspectra-make-synthetic qspectra-timeit qspectra-json-get
+[ $# -ge 1 ] || gen_model "$MODEL" --preset qwen2.5-0.5b --layers 4 --quiet
+
+OUT="$WORK/out/layer-loop"
+rm -rf "$OUT"
+mkdir -p "$OUT"
+REPORT="$OUT/report.txt"
+: >"$REPORT"
+failed=0
+
+# csv_sum FILE COLUMN: sum of a column of a CSV file (by header name).
+csv_sum() {
+  awk -F, -v col="$2" 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == col) c = i; next } { s += $c } END { printf "%.3f", s }' "$1"
+}
+# csv_without FILE COLUMN: the CSV without that column (to compare per-layer values).
+csv_without() {
+  awk -F, -v col="$2" 'BEGIN { OFS = "," } NR == 1 { for (i = 1; i <= NF; i++) if ($i == col) c = i }
+    { $c = ""; print }' "$1"
+}
+
+log "# layer loop: schedule and precision-sweep cost"
+log "machine: $(machine_note)"
+log "model: $MODEL; REPEAT=$REPEAT"
+log ""
+log "## 1. schedule (ww-analyze, all cores, warm cache)"
+"$APPS/ww-analyze" "$MODEL" --out-dir "$OUT/warm" --quiet --all-matrices >/dev/null  # warm the page cache
+for sel in default all-matrices; do
+  extra=""
+  [ "$sel" = all-matrices ] && extra="--all-matrices"
+  declare -A walls=()
+  for ((r = 1; r <= REPEAT; r++)); do
+    for mode in layers blas auto; do
+      dir="$OUT/sched-$sel-$mode-r$r"
+      QSPECTRA_SCHEDULE=$mode timed "$dir.time" "$APPS/ww-analyze" "$MODEL" $extra --out-dir "$dir" --quiet \
+        || { log "ww-analyze failed ($mode): $(cat "$dir.time")"; exit 1; }
+      walls[$mode]+="$(env_get "$dir.time" wall_s) "
+    done
+  done
+  line="  $sel:"
+  for mode in layers blas auto; do
+    read -r mn md < <(stats ${walls[$mode]})
+    line+="$(printf ' %s min %.2f / median %.2f s (workers %s);' "$mode" "$mn" "$md" \
+      "$(jget "$OUT/sched-$sel-$mode-r1/ww_summary.json" meta.threads)")"
+    if ! cmp -s <(csv_without "$OUT/sched-$sel-layers-r1/ww_layers.csv" elapsed_ms) \
+                <(csv_without "$OUT/sched-$sel-$mode-r1/ww_layers.csv" elapsed_ms); then
+      line+=" VALUES DIFFER from layers;"; failed=1
+    fi
+  done
+  log "$line"
+  unset walls
+done
+log "(walls: $REPEAT runs each, the three schedules interleaved; the same values to the last digit: $([ $failed = 0 ] && echo yes || echo NO))"
+
+log ""
+log "## 2. precision-sweep: k variants against 1 (one thread, warm cache)"
+"$APPS/ww-analyze" "$MODEL" --threads 1 --out-dir "$OUT/read" --quiet >/dev/null
+read_ms=$(jget "$OUT/read/ww_summary.json" meta.time_ms_summed_over_layers.read)
+log "read (ww-analyze --threads 1, summed over layers): $(calc "$read_ms / 1000") s"
+sum_c=0
+sum_fixed=0
+for v in bf16 fp16 sym:8 sym:4:g128; do
+  dir="$OUT/sweep1-${v//:/_}"
+  timed "$dir.time" "$APPS/precision-sweep" "$MODEL" --variants "$v" --threads 1 --out-dir "$dir" --quiet \
+    || { log "precision-sweep failed ($v)"; exit 1; }
+  e=$(csv_sum "$dir/sweep_long.csv" elapsed_ms)
+  wall=$(env_get "$dir.time" wall_s)
+  c=$(calc "($e - $read_ms) / 1000")
+  fixed=$(calc "$wall - $c")
+  sum_c=$(calc "$sum_c + $c")
+  sum_fixed=$(calc "$sum_fixed + $fixed")
+  log "$(printf '  1 variant  %-11s wall %6.2f s, compute C_v %6.2f s, fixed (read + start + write) %5.2f s' "$v" "$wall" "$c" "$fixed")"
+done
+dir="$OUT/sweep4"
+timed "$dir.time" "$APPS/precision-sweep" "$MODEL" --variants bf16,fp16,sym:8,sym:4:g128 --threads 1 --out-dir "$dir" --quiet \
+  || { log "precision-sweep failed (4 variants)"; exit 1; }
+e4=$(calc "$(csv_sum "$dir/sweep_long.csv" elapsed_ms) / 1000")
+w4=$(env_get "$dir.time" wall_s)
+bound=$(calc "1.05 * $sum_c + $read_ms / 1000")
+wall_bound=$(calc "1.05 * $sum_c + $sum_fixed / 4")
+ok=PASS
+[ "$(calc "$e4 <= $bound")" = 1 ] || { ok=FAIL; failed=1; }
+log "$(printf '  4 variants: wall %.2f s; layer time %.2f s; bound 1.05 x sum C_v + R = %.2f s (ratio %.3f): %s' \
+  "$w4" "$e4" "$bound" "$(calc "($e4 - $read_ms / 1000) / $sum_c")" "$ok")"
+log "$(printf '  wall against 1.05 x sum C_v + one fixed part = %.2f s: ratio %.3f' "$wall_bound" "$(calc "$w4 / $wall_bound")")"
+log ""
+log "load at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
+log "report: $REPORT"
+exit "$failed"
