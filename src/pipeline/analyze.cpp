@@ -374,7 +374,8 @@ AnalysisResult analyze_model(const io::ModelDir& model, const AnalyzeOptions& op
   out.notes = model.notes();
   std::unique_ptr<quant::Quantizer> quantizer;
   if (!options.quantize.empty()) quantizer = quant::make_quantizer(options.quantize);
-  LayerLoop loop(model, selector_for(options), options.threads);
+  // OpenBLAS's eigensolver is not bitwise reproducible across BLAS thread counts: one per layer.
+  LayerLoop loop(model, selector_for(options), options.threads, /*inner_reproducible=*/false);
   LayerPlan& plan = loop.plan();
   const auto& todo = plan.todo;
   const double lora_scale = lora_setup(model, plan, options, out.notes, out.warnings);

@@ -22,8 +22,9 @@ void LayerWork::step(const std::string& what, double work, const LayerResult* la
   if (on_step_) on_step_(what, work, last);
 }
 
-LayerLoop::LayerLoop(const io::ModelDir& model, const layers::SelectorOptions& selector, int threads)
-    : model_(model), mode_(schedule_mode_from_env()) {
+LayerLoop::LayerLoop(const io::ModelDir& model, const layers::SelectorOptions& selector, int threads,
+                     bool inner_reproducible)
+    : model_(model), mode_(schedule_mode_from_env()), inner_reproducible_(inner_reproducible) {
   plan_layers(plan_, model, selector, threads);
   threads_ = threads > 0 ? threads : worker_count(0, std::size_t{1} << 20);
 }
@@ -39,7 +40,7 @@ std::vector<double> layer_costs(const std::vector<const layers::LayerInfo*>& tod
 
 int LayerLoop::workers(const LayerWorkFn& work) const {
   int w = 1;
-  for (const auto& p : make_schedule(layer_costs(plan_.todo, work), threads_, mode_)) w = std::max(w, p.workers);
+  for (const auto& p : make_schedule(layer_costs(plan_.todo, work), threads_, mode_, inner_reproducible_)) w = std::max(w, p.workers);
   return w;
 }
 
@@ -52,7 +53,7 @@ void LayerLoop::run(const LayerWorkFn& work, const LayerReader& reader, const La
   std::mutex mutex;
   std::size_t done = 0;
   double work_done = 0;
-  for (const auto& phase : make_schedule(costs, threads_, mode_)) {
+  for (const auto& phase : make_schedule(costs, threads_, mode_, inner_reproducible_)) {
     spectral::set_blas_threads(phase.inner_threads);
     parallel_for(phase.order.size(), phase.workers, [&](std::size_t k) {
       const std::size_t i = phase.order[k];

@@ -22,7 +22,8 @@ RdRunResult run_rate_distortion(const io::ModelDir& model, const RdRunOptions& o
   if (bits.empty()) bits = {1, 2, 3, 4, 5, 6, 7, 8};
 
   out.notes = model.notes();
-  LayerLoop loop(model, options.analyze.selector, options.analyze.threads);
+  // k-means gives the same result for any thread count (docs/quantizers.md): big layers get every core.
+  LayerLoop loop(model, options.analyze.selector, options.analyze.threads, /*inner_reproducible=*/true);
   LayerPlan& plan = loop.plan();
   const auto& todo = plan.todo;
   // Work: numel per method and bit setting (the quantizers are linear in the weights; k-means is

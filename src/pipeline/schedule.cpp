@@ -13,13 +13,17 @@ ScheduleMode schedule_mode_from_env() {
   if (!v || !*v) return ScheduleMode::Auto;
   const std::string s(v);
   if (s == "auto") return ScheduleMode::Auto;
+  if (s == "workers") return ScheduleMode::Workers;
+  if (s == "phased") return ScheduleMode::Phased;
   if (s == "layers") return ScheduleMode::Layers;
   if (s == "blas") return ScheduleMode::Blas;
-  throw UsageError("QSPECTRA_SCHEDULE='" + s + "': expected auto, layers or blas");
+  throw UsageError("QSPECTRA_SCHEDULE='" + s + "': expected auto, workers, phased, layers or blas");
 }
 
 const char* schedule_mode_name(ScheduleMode mode) {
   switch (mode) {
+    case ScheduleMode::Workers: return "workers";
+    case ScheduleMode::Phased: return "phased";
     case ScheduleMode::Layers: return "layers";
     case ScheduleMode::Blas: return "blas";
     default: return "auto";
@@ -28,11 +32,13 @@ const char* schedule_mode_name(ScheduleMode mode) {
 
 namespace {
 
-// One phase over `idx` (natural order) on `threads` cores.
-SchedulePhase parallel_phase(std::vector<std::size_t> idx, const std::vector<double>& costs, int threads) {
+// One phase over `idx` (natural order) on `threads` cores; the cores the workers leave go inside
+// the layers when `share_inner`.
+SchedulePhase parallel_phase(std::vector<std::size_t> idx, const std::vector<double>& costs, int threads,
+                             bool share_inner) {
   SchedulePhase p;
   p.workers = std::max(1, std::min<int>(threads, static_cast<int>(idx.size())));
-  p.inner_threads = std::max(1, threads / p.workers);
+  p.inner_threads = share_inner ? std::max(1, threads / p.workers) : 1;
   if (p.workers > 1)  // largest first: the last layers to start are the short ones
     std::stable_sort(idx.begin(), idx.end(), [&](std::size_t a, std::size_t b) { return costs[a] > costs[b]; });
   p.order = std::move(idx);
@@ -41,8 +47,10 @@ SchedulePhase parallel_phase(std::vector<std::size_t> idx, const std::vector<dou
 
 }  // namespace
 
-std::vector<SchedulePhase> make_schedule(const std::vector<double>& costs, int threads, ScheduleMode mode) {
+std::vector<SchedulePhase> make_schedule(const std::vector<double>& costs, int threads, ScheduleMode mode,
+                                         bool inner_reproducible) {
   threads = std::max(1, threads);
+  if (mode == ScheduleMode::Auto) mode = inner_reproducible ? ScheduleMode::Phased : ScheduleMode::Workers;
   std::vector<std::size_t> all(costs.size());
   std::iota(all.begin(), all.end(), std::size_t{0});
   std::vector<SchedulePhase> out;
@@ -54,11 +62,11 @@ std::vector<SchedulePhase> make_schedule(const std::vector<double>& costs, int t
     out.push_back(std::move(p));
     return out;
   }
-  if (mode == ScheduleMode::Layers) {
-    out.push_back(parallel_phase(all, costs, threads));
+  if (mode == ScheduleMode::Layers || mode == ScheduleMode::Workers) {
+    out.push_back(parallel_phase(all, costs, threads, mode == ScheduleMode::Layers));
     return out;
   }
-  // Auto: peel the layers that exceed a worker's fair share of the rest, largest first.
+  // Phased: peel the layers that exceed a worker's fair share of the rest, largest first.
   std::vector<std::size_t> by_cost = all;
   std::stable_sort(by_cost.begin(), by_cost.end(), [&](std::size_t a, std::size_t b) { return costs[a] > costs[b]; });
   double rest = 0;
@@ -80,7 +88,7 @@ std::vector<SchedulePhase> make_schedule(const std::vector<double>& costs, int t
   }
   std::vector<std::size_t> small(by_cost.begin() + std::ptrdiff_t(big), by_cost.end());
   std::sort(small.begin(), small.end());
-  if (!small.empty()) out.push_back(parallel_phase(std::move(small), costs, threads));
+  if (!small.empty()) out.push_back(parallel_phase(std::move(small), costs, threads, true));
   return out;
 }
 

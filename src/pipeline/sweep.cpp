@@ -23,7 +23,7 @@ SweepResult run_sweep(const io::ModelDir& model, const AnalyzeOptions& options,
     out.variants.push_back(quantizers.back()->spec());
   }
   out.notes = model.notes();
-  LayerLoop loop(model, selector_for(options), options.threads);
+  LayerLoop loop(model, selector_for(options), options.threads, /*inner_reproducible=*/false);  // as analyze_model
   LayerPlan& plan = loop.plan();
   const auto& todo = plan.todo;
   const double lora_scale = lora_setup(model, plan, options, out.notes, out.warnings);

@@ -34,7 +34,7 @@ TEST(LayerLoop, EachLayerReadAndRunOnceResultsInNaturalOrder) {
   write_model(dir);
   const auto model = io::ModelDir::open(dir.str());
   for (int threads : {1, 2, 4}) {
-    LayerLoop loop(model, {}, threads);
+    LayerLoop loop(model, {}, threads, false);
     const auto& todo = loop.todo();
     ASSERT_EQ(todo.size(), 11u);
     std::vector<LayerResult> results(todo.size());
@@ -78,7 +78,7 @@ TEST(LayerLoop, CancelStopsBetweenLayers) {
   test::TempDir dir;
   write_model(dir);
   const auto model = io::ModelDir::open(dir.str());
-  LayerLoop loop(model, {}, 1);
+  LayerLoop loop(model, {}, 1, false);
   std::atomic<bool> cancel{false};
   int ran = 0;
   const LayerReader reader = [&](const layers::LayerInfo& l) { return load_layer_tensor(model, l, false); };

@@ -32,8 +32,8 @@ void expect_valid(const std::vector<SchedulePhase>& phases, std::size_t n, int t
 
 TEST(Schedule, OneThreadKeepsNaturalOrder) {
   const std::vector<double> costs = {1, 9, 4, 100};
-  for (auto mode : {ScheduleMode::Auto, ScheduleMode::Layers, ScheduleMode::Blas}) {
-    const auto s = make_schedule(costs, 1, mode);
+  for (auto mode : {ScheduleMode::Auto, ScheduleMode::Workers, ScheduleMode::Phased, ScheduleMode::Layers, ScheduleMode::Blas}) {
+    const auto s = make_schedule(costs, 1, mode, true);
     ASSERT_EQ(s.size(), 1u);
     EXPECT_EQ(s[0].order, (std::vector<std::size_t>{0, 1, 2, 3}));
     EXPECT_EQ(s[0].workers, 1);
@@ -43,7 +43,7 @@ TEST(Schedule, OneThreadKeepsNaturalOrder) {
 TEST(Schedule, ManySimilarLayersRunOnWorkersLargestFirst) {
   std::vector<double> costs;
   for (int i = 0; i < 40; ++i) costs.push_back(10 + i % 7);
-  const auto s = make_schedule(costs, 4, ScheduleMode::Auto);
+  const auto s = make_schedule(costs, 4, ScheduleMode::Auto, true);
   expect_valid(s, costs.size(), 4);
   ASSERT_EQ(s.size(), 1u);
   EXPECT_EQ(s[0].workers, 4);
@@ -53,7 +53,7 @@ TEST(Schedule, ManySimilarLayersRunOnWorkersLargestFirst) {
 
 TEST(Schedule, ALayerBiggerThanAWorkersShareGetsEveryCore) {
   const std::vector<double> costs = {1, 1, 50, 1, 1, 30, 1, 1};
-  const auto s = make_schedule(costs, 4, ScheduleMode::Auto);
+  const auto s = make_schedule(costs, 4, ScheduleMode::Auto, /*inner_reproducible=*/true);
   expect_valid(s, costs.size(), 4);
   ASSERT_EQ(s.size(), 2u);
   // 50 > 86/4 and 30 > 36/4: both alone with 4 BLAS threads, in natural order; 1 < 6/4 stays.
@@ -62,16 +62,23 @@ TEST(Schedule, ALayerBiggerThanAWorkersShareGetsEveryCore) {
   EXPECT_EQ(s[0].inner_threads, 4);
   EXPECT_EQ(s[1].workers, 4);
   EXPECT_EQ(s[1].order.size(), 6u);
+  // Where inner threads change results (OpenBLAS's dsyevd), auto keeps one per layer: workers only.
+  const auto w = make_schedule(costs, 4, ScheduleMode::Auto, /*inner_reproducible=*/false);
+  expect_valid(w, costs.size(), 4);
+  ASSERT_EQ(w.size(), 1u);
+  EXPECT_EQ(w[0].workers, 4);
+  EXPECT_EQ(w[0].inner_threads, 1);
+  EXPECT_EQ(costs[w[0].order.front()], 50);
 }
 
 TEST(Schedule, FewerLayersThanCoresShareTheCores) {
   const std::vector<double> costs = {5, 5};
-  const auto s = make_schedule(costs, 8, ScheduleMode::Layers);
+  const auto s = make_schedule(costs, 8, ScheduleMode::Layers, false);
   expect_valid(s, 2, 8);
   ASSERT_EQ(s.size(), 1u);
   EXPECT_EQ(s[0].workers, 2);
   EXPECT_EQ(s[0].inner_threads, 4);
-  const auto b = make_schedule(costs, 8, ScheduleMode::Blas);
+  const auto b = make_schedule(costs, 8, ScheduleMode::Blas, false);
   expect_valid(b, 2, 8);
   EXPECT_EQ(b[0].workers, 1);
   EXPECT_EQ(b[0].inner_threads, 8);
@@ -80,11 +87,13 @@ TEST(Schedule, FewerLayersThanCoresShareTheCores) {
 TEST(Schedule, ModeFromTheEnvironment) {
   ::setenv("QSPECTRA_SCHEDULE", "blas", 1);
   EXPECT_EQ(schedule_mode_from_env(), ScheduleMode::Blas);
+  ::setenv("QSPECTRA_SCHEDULE", "phased", 1);
+  EXPECT_EQ(schedule_mode_from_env(), ScheduleMode::Phased);
   ::setenv("QSPECTRA_SCHEDULE", "bogus", 1);
   EXPECT_THROW(schedule_mode_from_env(), UsageError);
   ::unsetenv("QSPECTRA_SCHEDULE");
   EXPECT_EQ(schedule_mode_from_env(), ScheduleMode::Auto);
-  EXPECT_TRUE(make_schedule({}, 4, ScheduleMode::Auto).empty());
+  EXPECT_TRUE(make_schedule({}, 4, ScheduleMode::Auto, true).empty());
 }
 
 }  // namespace

@@ -52,7 +52,9 @@ class LayerLoop {
 public:
   // Selects the layers (plan_layers: InputError when none); `threads` 0 = all cores. The schedule
   // mode comes from QSPECTRA_SCHEDULE (schedule_mode_from_env).
-  LayerLoop(const io::ModelDir& model, const layers::SelectorOptions& selector, int threads);
+  // `inner_reproducible`: a layer's result does not depend on its inner thread count (make_schedule).
+  LayerLoop(const io::ModelDir& model, const layers::SelectorOptions& selector, int threads,
+            bool inner_reproducible);
   LayerPlan& plan() { return plan_; }
   const std::vector<const layers::LayerInfo*>& todo() const { return plan_.todo; }
   // The most workers any phase runs (what "threads" reports), known once the work is known.
@@ -69,6 +71,7 @@ private:
   LayerPlan plan_;
   int threads_ = 1;  // cores to use
   ScheduleMode mode_ = ScheduleMode::Auto;
+  bool inner_reproducible_ = false;
 };
 
 }  // namespace qspectra::pipeline

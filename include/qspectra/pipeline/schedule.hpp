@@ -9,13 +9,15 @@
 namespace qspectra::pipeline {
 
 enum class ScheduleMode {
-  Auto,    // big layers one at a time with every core inside, then the rest on parallel workers
-  Layers,  // every layer on parallel workers (inner threads = cores / workers)
+  Auto,    // Phased where inner threads cannot change a result, else Workers
+  Workers, // every layer on min(cores, layers) workers, one inner thread each, largest first
+  Phased,  // big layers one at a time with every core inside, then the rest on workers, largest first
+  Layers,  // every layer on parallel workers, inner threads = cores / workers (the loop before the schedule)
   Blas,    // one layer at a time, every core inside it
 };
 
-// QSPECTRA_SCHEDULE=auto|layers|blas (benchmarks compare the choices; default auto). Throws UsageError
-// for another value.
+// QSPECTRA_SCHEDULE=auto|workers|phased|layers|blas (benchmarks compare the choices; default auto).
+// Throws UsageError for another value.
 ScheduleMode schedule_mode_from_env();
 const char* schedule_mode_name(ScheduleMode mode);
 
@@ -26,11 +28,15 @@ struct SchedulePhase {
 };
 
 // Phases for layers of relative cost `costs` on `threads` cores (>= 1). Every index appears once.
-// Auto: a layer costing more than a worker's fair share of what is left (the sum of the remaining
+// `inner_reproducible`: whether a layer's result is the same for any number of inner threads (k-means:
+// yes; OpenBLAS's dsyevd: no, its eigenvalues change in the last bits with the BLAS thread count), so
+// Auto gives a layer more than one inner thread only then: any --threads gives the same values.
+// Phased: a layer costing more than a worker's fair share of what is left (the sum of the remaining
 // costs / min(threads, remaining layers)) would leave the other workers idle at the end: such layers
 // run first, one at a time, with all cores inside; the rest run on min(threads, n) workers, largest
 // first (longest-processing-time order). With one worker a phase keeps the layers' own (natural) order,
 // which costs nothing and keeps progress in reading order.
-std::vector<SchedulePhase> make_schedule(const std::vector<double>& costs, int threads, ScheduleMode mode);
+std::vector<SchedulePhase> make_schedule(const std::vector<double>& costs, int threads, ScheduleMode mode,
+                                         bool inner_reproducible);
 
 }  // namespace qspectra::pipeline
