@@ -5,12 +5,15 @@
 #   bash scripts/bench-layer-loop.sh [MODEL_DIR]
 #
 # Without an argument it generates (once) qwen2.5-0.5b --layers 4 (28 layers of 896 / 4864 x 896 plus the
-# 151936x896 embedding, left out by WW's rules and analysed with --all-matrices).
-# 1. Schedule: ww-analyze, all cores, warm page cache, with QSPECTRA_SCHEDULE=layers (every layer on
-#    parallel workers, 1 BLAS thread each), blas (one layer at a time, every core to BLAS) and auto (layers
-#    above a worker's fair share first with every core, then the rest on workers, largest first); the
-#    three interleaved in every repeat, on the model's default selection and with --all-matrices. The
-#    per-layer values must be the same for every choice (ww_layers.csv compared without elapsed_ms).
+# 151936x896 embedding, which WW's rules skip (N > max_N) and part 1 also analyses with --all-matrices --max-N 200000).
+# 1. Schedule: ww-analyze, all cores, warm page cache, with QSPECTRA_SCHEDULE=layers (the loop before:
+#    min(cores, layers) workers in natural order, cores / workers BLAS threads each), workers (what auto
+#    picks for the spectrum: the same workers, 1 BLAS thread each, largest first), phased (layers above a
+#    worker's fair share first, one at a time with every core to BLAS, then the rest on workers) and blas
+#    (one layer at a time, every core to BLAS); interleaved in every repeat, on the model's default
+#    selection and with the 151936x896 embedding (--all-matrices --max-N 200000). auto's per-layer values must equal --threads 1's to the last digit
+#    (ww_layers.csv without elapsed_ms); the others are reported (more than one BLAS thread changes dsyevd's
+#    last bits).
 # 2. precision-sweep, one thread: 1 variant at a time for each of bf16, fp16, sym:8, sym:4:g128, then the
 #    four at once. The read time R is ww-analyze's (same reader, --threads 1, meta time split); a variant's
 #    compute C_v = (sum of sweep_long.csv elapsed_ms of its 1-variant run) - R. Check:
@@ -46,33 +49,37 @@ log "machine: $(machine_note)"
 log "model: $MODEL; REPEAT=$REPEAT"
 log ""
 log "## 1. schedule (ww-analyze, all cores, warm cache)"
-"$APPS/ww-analyze" "$MODEL" --out-dir "$OUT/warm" --quiet --all-matrices >/dev/null  # warm the page cache
-for sel in default all-matrices; do
+"$APPS/ww-analyze" "$MODEL" --out-dir "$OUT/warm" --quiet --all-matrices --max-N 200000 >/dev/null  # warm the page cache
+for sel in default embedding; do
   extra=""
-  [ "$sel" = all-matrices ] && extra="--all-matrices"
+  [ "$sel" = embedding ] && extra="--all-matrices --max-N 200000"
   declare -A walls=()
   for ((r = 1; r <= REPEAT; r++)); do
-    for mode in layers blas auto; do
+    for mode in layers workers phased blas; do
       dir="$OUT/sched-$sel-$mode-r$r"
       QSPECTRA_SCHEDULE=$mode timed "$dir.time" "$APPS/ww-analyze" "$MODEL" $extra --out-dir "$dir" --quiet \
         || { log "ww-analyze failed ($mode): $(cat "$dir.time")"; exit 1; }
       walls[$mode]+="$(env_get "$dir.time" wall_s) "
     done
   done
+  QSPECTRA_SCHEDULE=auto "$APPS/ww-analyze" "$MODEL" $extra --threads 1 --out-dir "$OUT/sched-$sel-one" --quiet
+  QSPECTRA_SCHEDULE=auto "$APPS/ww-analyze" "$MODEL" $extra --out-dir "$OUT/sched-$sel-auto" --quiet
   line="  $sel:"
-  for mode in layers blas auto; do
+  if ! cmp -s <(csv_without "$OUT/sched-$sel-one/ww_layers.csv" elapsed_ms) \
+              <(csv_without "$OUT/sched-$sel-auto/ww_layers.csv" elapsed_ms); then
+    line+=" auto VALUES DIFFER from --threads 1;"; failed=1
+  fi
+  for mode in layers workers phased blas; do
     read -r mn md < <(stats ${walls[$mode]})
     line+="$(printf ' %s min %.2f / median %.2f s (workers %s);' "$mode" "$mn" "$md" \
       "$(jget "$OUT/sched-$sel-$mode-r1/ww_summary.json" meta.threads)")"
-    if ! cmp -s <(csv_without "$OUT/sched-$sel-layers-r1/ww_layers.csv" elapsed_ms) \
-                <(csv_without "$OUT/sched-$sel-$mode-r1/ww_layers.csv" elapsed_ms); then
-      line+=" VALUES DIFFER from layers;"; failed=1
-    fi
+    cmp -s <(csv_without "$OUT/sched-$sel-one/ww_layers.csv" elapsed_ms) \
+           <(csv_without "$OUT/sched-$sel-$mode-r1/ww_layers.csv" elapsed_ms) || line+=" (last bits differ from --threads 1)"
   done
   log "$line"
   unset walls
 done
-log "(walls: $REPEAT runs each, the three schedules interleaved; the same values to the last digit: $([ $failed = 0 ] && echo yes || echo NO))"
+log "(walls: $REPEAT runs each, the schedules interleaved; auto = workers here, its values equal --threads 1's: $([ $failed = 0 ] && echo yes || echo NO))"
 
 log ""
 log "## 2. precision-sweep: k variants against 1 (one thread, warm cache)"
