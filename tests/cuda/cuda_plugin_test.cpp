@@ -65,7 +65,7 @@ TEST(CudaPlugin, NoDeviceCudaFailsAndAutoFallsBack) {
   qs::pipeline::AnalyzeOptions o;
   o.device = "cuda";
   try {
-    (void)qs::pipeline::make_layer_backend(o);
+    (void)qs::pipeline::make_layer_backend(o, nullptr);
     FAIL() << "expected an error without a device";
   } catch (const qs::Error& e) {
     EXPECT_TRUE(one_line(e.what())) << e.what();
