@@ -12,10 +12,12 @@
 #      num_pl_spikes on >= 99% of layers and alpha within 1e-3 relative on those;
 #   6. prints times, layers/s and an EXTRAPOLATED time for a 32-layer Llama-7B-shaped model.
 #
-#   scripts/gpu-check.sh [--no-gpu] [--keep]
+#   scripts/gpu-check.sh [--no-gpu] [--smoke]
 #     --no-gpu  run every step that works without a GPU (build, CUDA tests, models, CPU runs, the
 #               "no device" checks) and skip the GPU runs, saying so; without it, no GPU = failure.
-#     --keep    keep the generated models and outputs (default: keep models, outputs are rewritten).
+#     --smoke   tiny models instead (2 Qwen layers, 4 matrices of 1024x512): checks this script's own
+#               logic in a minute on a small machine; its numbers mean nothing.
+# The generated models are kept in $QSPECTRA_GPU_CHECK_DIR (regenerated only when the preset changes).
 # Environment: QSPECTRA_GPU_CHECK_BUILD (build dir, default <repo>/build-gpu-check),
 #              QSPECTRA_GPU_CHECK_DIR (models + outputs, default /tmp/qspectra-gpu-check),
 #              QSPECTRA_GPU_CHECK_JOBS (default nproc), CMAKE_CUDA_ARCHITECTURES (default: this GPU's).
@@ -23,11 +25,12 @@
 set -euo pipefail
 
 NO_GPU=0
+SMOKE=0
 for a in "$@"; do
   case "$a" in
     --no-gpu) NO_GPU=1 ;;
-    --keep) ;;
-    -h|--help) sed -n '2,26p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    --smoke) SMOKE=1 ;;
+    -h|--help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; exit 0 ;;
     *) echo "gpu-check: unknown argument '$a' (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -46,7 +49,7 @@ T0=$(date +%s.%N)
 failed=0
 
 log() { printf '%s\n' "$*" | tee -a "$REPORT"; }
-die() { log "gpu-check: FAIL: $*"; exit "${2:-1}"; }
+die() { log "gpu-check: FAIL: $1"; exit "${2:-1}"; }
 check_fail() { log "gpu-check: CHECK FAILED: $*"; failed=1; }
 now() { date +%s.%N; }
 calc() { awk "BEGIN { printf \"%.4g\", $1 }"; }
@@ -119,10 +122,18 @@ fi
 
 # ---- 3. models -----------------------------------------------------------------------------------
 log "## 3. models ($WORK)"
-BENCH="$WORK/qwen2.5-0.5b"
-LLAMA="$WORK/llama-7b-4layers"
-"$BUILD/bench/qspectra-make-synthetic" --preset qwen2.5-0.5b --out "$BENCH" --quiet
-"$BUILD/bench/qspectra-make-synthetic" --preset llama-7b-layer --layers 4 --out "$LLAMA" --quiet
+if [ "$SMOKE" = 1 ]; then
+  log "--smoke: tiny stand-in models; the numbers below mean nothing"
+  BENCH="$WORK/smoke-qwen-2layers"
+  LLAMA="$WORK/smoke-4x1024x512"
+  "$BUILD/bench/qspectra-make-synthetic" --preset qwen2.5-0.5b --layers 2 --no-embed --out "$BENCH" --quiet
+  "$BUILD/bench/qspectra-make-synthetic" --preset single-layer --shape 1024x512 --layers 4 --out "$LLAMA" --quiet
+else
+  BENCH="$WORK/qwen2.5-0.5b"
+  LLAMA="$WORK/llama-7b-4layers"
+  "$BUILD/bench/qspectra-make-synthetic" --preset qwen2.5-0.5b --out "$BENCH" --quiet
+  "$BUILD/bench/qspectra-make-synthetic" --preset llama-7b-layer --layers 4 --out "$LLAMA" --quiet
+fi
 log "bench model $BENCH ($(du -sh "$BENCH" | cut -f1)); Llama-7B shape, 4 layers: $LLAMA ($(du -sh "$LLAMA" | cut -f1)); at $(elapsed) s"
 
 # ---- 4. runs -------------------------------------------------------------------------------------
@@ -260,7 +271,7 @@ for tag in bench-gpu-fp64 bench-gpu-fp32 llama4-gpu-fp64 llama4-gpu-fp32; do
     log "$tag: ${WALL[$tag]} s vs CPU ${WALL[$cpu]} s (speed-up $(calc "${WALL[$cpu]} / ${WALL[$tag]}")x)"
   fi
 done
-if [ -n "${WALL[llama4-gpu-fp32]:-}" ]; then
+if [ -n "${WALL[llama4-gpu-fp32]:-}" ] && [ "$SMOKE" = 0 ]; then
   # Per decoder layer from the 4-layer run (start-up included in it, so this over-estimates slightly).
   per=$(calc "${WALL[llama4-gpu-fp32]} / 4")
   est=$(calc "${WALL[llama4-gpu-fp32]} * 8")
