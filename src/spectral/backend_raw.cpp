@@ -1,4 +1,5 @@
-// SpectrumBackend::squared_singular_values_raw's default: widen the stored bytes on the host into the
+// SpectrumBackend::squared_singular_values_raw's default: W as stored (row-major rows x cols, little-endian
+// dtype; keep_f64 = false rounds to float32 as WW reads tensors) widened on the host into the
 // column-major float64 matrix the CPU backends take. Backends that can do better (CUDA: widen on the
 // device) override it.
 #include <vector>

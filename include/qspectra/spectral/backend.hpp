@@ -26,8 +26,6 @@ public:
   virtual std::string_view name() const = 0;
   // Squared singular values of W (as stored: rows x cols). Must be thread-safe (const, no shared state).
   virtual MatrixSpectrum squared_singular_values(const Eigen::MatrixXd& W) const = 0;
-  // W given as its stored bytes (row-major rows x cols, little-endian `dtype`). keep_f64 = false rounds
-  // the values to float32 as WW reads them (a no-op for F32/F16/BF16).
   virtual MatrixSpectrum squared_singular_values_raw(io::DType dtype, const std::byte* data, int64_t rows, int64_t cols, bool keep_f64) const;  // default widens on the host
 };
 
