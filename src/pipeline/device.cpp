@@ -1,4 +1,7 @@
-// Choosing the spectrum backend from --method and --device.
+// Choosing the spectrum backend from --method and --device. Only --device cuda|cuda:N|auto touches
+// CUDA: cuda_device_status() is what loads the plugin libqspectra_cuda.so (src/spectral/cuda/loader.cpp),
+// so CPU runs never load the CUDA libraries. A missing plugin or no usable device: --device cuda[:N]
+// fails with one line, --device auto warns and runs on the CPU.
 #include <charconv>
 
 #include "qspectra/core/error.hpp"
@@ -27,6 +30,12 @@ DeviceSpec parse_device(const std::string& s) {
   throw UsageError("--device: expected cpu, cuda, cuda:N or auto, got '" + s + "'");
 }
 
+#ifdef QSPECTRA_HAVE_CUDA
+spectral::GpuPrecision requested_precision(const AnalyzeOptions& options) {
+  return spectral::parse_gpu_precision(options.gpu_precision);
+}
+#endif
+
 }  // namespace
 
 std::unique_ptr<spectral::SpectrumBackend> make_layer_backend(const AnalyzeOptions& options,
@@ -42,9 +51,7 @@ std::unique_ptr<spectral::SpectrumBackend> make_layer_backend(const AnalyzeOptio
   if (status.available) {
     const std::string method = options.method == "eigen" ? "svd" : options.method;
     used = "cuda:" + std::to_string(dev.index);
-    return spectral::make_cuda_backend(method, dev.index, options.gpu_precision == "fp32"
-                                                              ? spectral::GpuPrecision::FP32
-                                                              : spectral::GpuPrecision::FP64);
+    return spectral::make_cuda_backend(method, dev.index, requested_precision(options));
   }
   if (dev.kind == "auto") {
     if (warnings) warnings->push_back("--device auto: " + status.message + "; using the CPU");

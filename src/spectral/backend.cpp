@@ -8,6 +8,9 @@
 
 #include "qspectra/core/error.hpp"
 #include "qspectra/spectral/lapack.hpp"
+#ifdef QSPECTRA_HAVE_CUDA
+#include "qspectra/spectral/cuda.hpp"
+#endif
 
 namespace qspectra::spectral {
 
@@ -218,6 +221,14 @@ LayerSpectrum compute_layer_spectrum(const std::vector<Eigen::MatrixXd>& matrice
   for (const auto& W : matrices) total += static_cast<std::size_t>(std::min(W.rows(), W.cols()));
   out.evals.reserve(total);
   bool first = true;
+#ifdef QSPECTRA_HAVE_CUDA
+  // Several matrices (conv2d slices) on the GPU: one batch, so each upload overlaps the previous solve.
+  if (const auto* cuda = dynamic_cast<const CudaSpectrumBackend*>(&backend); cuda && matrices.size() > 1) {
+    for (auto& ms : cuda->squared_singular_values_batch(matrices)) add_matrix_spectrum(out, std::move(ms), N, first);
+    std::sort(out.evals.begin(), out.evals.end());
+    return out;
+  }
+#endif
   for (const auto& W : matrices) add_matrix_spectrum(out, backend.squared_singular_values(W), N, first);
   std::sort(out.evals.begin(), out.evals.end());
   return out;

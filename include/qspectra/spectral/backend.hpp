@@ -1,5 +1,7 @@
 #pragma once
 // Spectrum backends behind one interface, chosen by name (mlpack-style policy, one class per method).
+#include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -9,6 +11,7 @@
 
 #include "qspectra/core/spectrum.hpp"
 #include "qspectra/core/tensor.hpp"
+#include "qspectra/io/dtype.hpp"
 
 namespace qspectra::spectral {
 
@@ -23,6 +26,7 @@ public:
   virtual std::string_view name() const = 0;
   // Squared singular values of W (as stored: rows x cols). Must be thread-safe (const, no shared state).
   virtual MatrixSpectrum squared_singular_values(const Eigen::MatrixXd& W) const = 0;
+  virtual MatrixSpectrum squared_singular_values_raw(io::DType dtype, const std::byte* data, int64_t rows, int64_t cols, bool keep_f64) const;  // default widens on the host
 };
 
 // "auto" (the default: fastest method within the reference tolerances), "svd", "gram", "eigen".

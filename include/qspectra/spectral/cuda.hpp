@@ -1,7 +1,9 @@
 #pragma once
 // Optional CUDA spectrum backend (built when QSPECTRA_HAVE_CUDA is defined; see docs/cuda.md).
 // Same interface as the CPU backends: squared singular values of W as stored, ascending, float64.
-// This header includes no CUDA header; the CUDA code lives in src/spectral/cuda/*.cu (no Eigen there).
+// This header includes no CUDA header. The CUDA code (src/spectral/cuda/engine.cu, no Eigen there)
+// lives in the plugin libqspectra_cuda.so, loaded on the first call of cuda_device_status() or
+// make_cuda_backend() and never before: CPU runs do not load cudart/cuBLAS/cuSOLVER.
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -23,8 +25,21 @@ struct CudaDeviceStatus {
   std::string message;
 };
 
-// Never throws; safe to call on a machine without a GPU or driver.
+// Never throws; safe to call on a machine without a GPU or driver. Loads the plugin (once); when it
+// cannot be loaded, available is false and message says why ("cannot load the CUDA backend: ...").
 CudaDeviceStatus cuda_device_status();
+
+// The plugin libqspectra_cuda.so: looked up in $QSPECTRA_CUDA_PLUGIN (only there when set), else
+// <exe dir>/../lib/, <exe dir>/, then its build-tree path.
+struct CudaPluginStatus {
+  bool loaded = false;
+  std::string path;     // the file loaded (or tried, for probe_cuda_plugin)
+  std::string message;  // one line: "CUDA backend loaded from ..." or "cannot load the CUDA backend: ..."
+};
+CudaPluginStatus cuda_plugin_status();  // loads it on the first call; never throws
+bool cuda_plugin_loaded();              // whether it is loaded, without loading it
+// Tries to load the plugin from `path` alone, bypassing the cached lookup (diagnostics, tests).
+CudaPluginStatus probe_cuda_plugin(const std::string& path);
 
 // Storage dtypes the device can widen itself (row-major bytes as in a safetensors file).
 enum class CudaRawDType { F64, F32, F16, BF16 };
@@ -34,6 +49,7 @@ enum class CudaRawDType { F64, F32, F16, BF16 };
 // host buffers and device workspaces, created on first use and reused (grown only) afterwards.
 class CudaSpectrumBackend : public SpectrumBackend {
 public:
+  using SpectrumBackend::squared_singular_values_raw;  // the io::DType entry point (widens on the device)
   virtual int device() const = 0;
   virtual GpuPrecision precision() const = 0;
   // Several matrices (e.g. the kh*kw slices of a conv2d) in one call: the upload of matrix i+1

@@ -243,14 +243,21 @@ struct Engine::Impl {
     const std::size_t bytes = count * elem_size(v.type);
     const std::string what = "a " + shape(v.rows, v.cols) + " matrix";
     s.h_in.reserve(bytes, device, "the upload buffer");
-    std::memcpy(s.h_in.p, v.data, bytes);
     s.a.reserve(count * esz(), device, what);
     const bool direct = (v.type == ElemType::F64 && fp64()) || (v.type == ElemType::F32 && !fp64());
-    if (direct) {
-      check(cudaMemcpyAsync(s.a.p, s.h_in.p, bytes, cudaMemcpyHostToDevice, s.stream), device, "upload");
-    } else {
-      s.raw.reserve(bytes, device, what + " (as stored)");
-      check(cudaMemcpyAsync(s.raw.p, s.h_in.p, bytes, cudaMemcpyHostToDevice, s.stream), device, "upload");
+    if (!direct) s.raw.reserve(bytes, device, what + " (as stored)");
+    // Staged in chunks: the DMA upload of chunk i runs while the host copies chunk i+1 into pinned
+    // memory. (The slot's pinned buffer is not reused before its stream is synchronized in finish().)
+    constexpr std::size_t kChunk = std::size_t{8} << 20;
+    unsigned char* dst = static_cast<unsigned char*>(direct ? s.a.p : s.raw.p);
+    unsigned char* pinned = static_cast<unsigned char*>(s.h_in.p);
+    const unsigned char* src = static_cast<const unsigned char*>(v.data);
+    for (std::size_t off = 0; off < bytes; off += kChunk) {
+      const std::size_t n = std::min(kChunk, bytes - off);
+      std::memcpy(pinned + off, src + off, n);
+      check(cudaMemcpyAsync(dst + off, pinned + off, n, cudaMemcpyHostToDevice, s.stream), device, "upload");
+    }
+    if (!direct) {
       const int type = static_cast<int>(v.type);
       if (fp64())
         widen_kernel<double><<<grid_for(count), 256, 0, s.stream>>>(type, s.raw.p, count, static_cast<double*>(s.a.p));
