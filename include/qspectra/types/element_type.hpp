@@ -11,6 +11,10 @@
 #include <string>
 #include <string_view>
 
+// Not yet on the table (each keeps its own list today): quant::FloatFormat (fp16/bf16/fp8 casts; its
+// rows could gain a `round_to` function and FloatFormatInfo become a view of TypeTraits, as io::DType
+// is), spectral/backend.cpp's dtype names, and the CUDA raw-byte dtype and element enums (they could
+// be generated from the table's safetensors rows, with to_float as the host reference).
 namespace qspectra::types {
 
 enum class ElementType : uint8_t {
