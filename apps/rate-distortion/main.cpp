@@ -104,6 +104,7 @@ Example:
       if (!(t > 0 && t < 1)) throw UsageError("--targets: each fraction of sigma^2 must be in (0, 1), got " + fmt::format("{}", t));
     ro.targets = targets;
     ro.analyze = c.analyze;
+    if (c.sharded() && plot) throw UsageError("--shard: --plot is not merged; run without --shard for the figures");
     const auto model = io::ModelDir::open(c.model_dir);
     for (const auto& m : ro.methods) {
       std::optional<rd::RdMethod> found;
@@ -130,6 +131,9 @@ Example:
     meta["threads"] = r.threads;
     meta["wall_s"] = r.wall_s;
     meta["notes"] = r.notes;
+    std::vector<std::string> names;
+    for (const auto& l : r.layers) names.push_back(l.layer.info.name);
+    app::add_shard_meta(meta, c, r.selection, names);
     if (app::cancel_flag().load()) throw pipeline::Cancelled();
     const auto gap = report::rd_gap_summary_table(r);
     std::vector<std::pair<std::string, std::string>> files = {
