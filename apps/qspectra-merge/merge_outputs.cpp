@@ -225,9 +225,10 @@ std::vector<std::pair<std::string, std::string>> merged_files(const ShardSet& se
     // The per-layer entries as the shards wrote them (they hold what the CSVs leave out).
     nlohmann::ordered_json layers = nlohmann::ordered_json::array();
     std::vector<std::map<std::string, nlohmann::ordered_json>> by_name(set.shards.size());
-    for (std::size_t s = 0; s < set.shards.size(); ++s)
-      for (auto& l : read_json(set.path(s, "rd_summary.json")).at("layers"))
-        by_name[s][l.at("name").get<std::string>()] = l;
+    for (std::size_t s = 0; s < set.shards.size(); ++s) {
+      const auto doc = read_json(set.path(s, "rd_summary.json"));
+      for (const auto& l : doc.at("layers")) by_name[s][l.at("name").get<std::string>()] = l;
+    }
     for (const auto& name : set.layers) {
       auto& m = by_name[set.owner.at(name)];
       if (!m.count(name)) throw InputError(set.path(set.owner.at(name), "rd_summary.json"), "no entry for layer " + name);

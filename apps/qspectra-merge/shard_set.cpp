@@ -174,6 +174,14 @@ nlohmann::ordered_json merged_meta(const ShardSet& set) {
     join(warnings, s.meta.value("warnings", nlohmann::ordered_json::array()));
   }
   if (meta.contains("wall_s")) meta["wall_s"] = wall;
+  if (meta.contains("time_ms_summed_over_layers")) {  // summed over every shard's layers
+    auto& t = meta["time_ms_summed_over_layers"];
+    for (auto& [k, v] : t.items()) {
+      double sum = 0;
+      for (const auto& s : set.shards) sum += s.meta["time_ms_summed_over_layers"].value(k, 0.0);
+      v = sum;
+    }
+  }
   if (meta.contains("notes")) meta["notes"] = notes;
   if (meta.contains("warnings")) meta["warnings"] = warnings;
   meta.erase("proc_io");  // one process's counters: meaningless for the merged run
