@@ -57,7 +57,7 @@ chmod 700 "$T/munge"
 dd if=/dev/urandom of="$T/munge/munge.key" bs=1024 count=1 status=none
 chmod 400 "$T/munge/munge.key"
 munged --foreground --force --key-file="$T/munge/munge.key" --socket="$T/munge/munge.sock" \
-  --pid-file="$T/munge/munged.pid" --log-file="$T/munged.log" --seed-file="$T/munge/seed" &
+  --pid-file="$T/munge/munged.pid" --log-file="$T/munged.log" --seed-file="$T/munge/seed" >>"$T/munged.log" 2>&1 &
 PIDS+=($!)
 for _ in $(seq 100); do [[ -S $T/munge/munge.sock ]] && break; sleep 0.1; done
 [[ -S $T/munge/munge.sock ]] || die "munged did not start"
@@ -100,9 +100,9 @@ NodeName=$HOST NodeAddr=127.0.0.1 CPUs=$CPUS RealMemory=1 State=UNKNOWN
 PartitionName=debug Nodes=ALL Default=YES MaxTime=INFINITE State=UP
 CONF
 
-slurmctld -D -i -f "$SLURM_CONF" &
+slurmctld -D -i -f "$SLURM_CONF" >>"$T/slurmctld.log" 2>&1 &
 PIDS+=($!)
-slurmd -D -f "$SLURM_CONF" &
+slurmd -D -f "$SLURM_CONF" >>"$T/slurmd.log" 2>&1 &
 PIDS+=($!)
 for _ in $(seq 150); do
   sinfo -h -o '%T' 2>/dev/null | grep -qE '^(idle|mixed|allocated)' && break
