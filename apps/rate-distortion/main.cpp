@@ -87,7 +87,7 @@ Example:
   cli.add_option("--targets", targets, "target distortions as fractions of sigma^2")->delimiter(',')->capture_default_str();
   cli.add_option("--sample", ro.rd.sample, "train codebooks (Lloyd-Max, k-means, PQ) on at most N weights (0 = all)")
       ->check(CLI::NonNegativeNumber)->capture_default_str();
-  cli.add_option("--seed", ro.rd.seed, "seed for k-means++ and subsampling (results are deterministic for a seed and thread count)")
+  cli.add_option("--seed", ro.rd.seed, "seed for k-means++ and subsampling, combined with each layer's name (the same values in any shard or position)")
       ->capture_default_str();
   app::add_selection_options(cli, c);
   cli.add_option("--threads", c.analyze.threads, "worker threads (0 = all cores)")->check(CLI::NonNegativeNumber);
