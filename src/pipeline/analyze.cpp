@@ -362,7 +362,6 @@ void plan_layers(LayerPlan& plan, const io::ModelDir& model, const layers::Selec
     return layers::natural_less(a->name, b->name);
   });
   if (plan.todo.empty()) throw InputError(model.path(), no_layer_message(plan.selection, selector));
-  plan.total_layers = plan.todo.size();
   keep_shard(plan.todo, {selector.shard_index, selector.shard_count});
   plan.workers = worker_count(threads, plan.todo.size());
   const int total = threads > 0 ? threads : worker_count(0, std::size_t{1} << 20);

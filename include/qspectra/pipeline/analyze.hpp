@@ -134,7 +134,6 @@ LayerResult layer_result_template(const io::ModelDir& model, const layers::Layer
 struct LayerPlan {
   layers::Selection selection;
   std::vector<const layers::LayerInfo*> todo;  // points into selection; natural name order
-  std::size_t total_layers = 0;                // selected layers before --shard kept one part (todo)
   int workers = 1;
   int threads_per_worker = 1;                  // for BLAS / k-means inside one layer
   LayerPlan() = default;
