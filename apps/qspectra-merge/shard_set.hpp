@@ -34,7 +34,7 @@ ShardSet load_shard_set(const std::vector<std::string>& dirs);
 // largest shard's, and notes/warnings joined.
 nlohmann::ordered_json merged_meta(const ShardSet& set);
 
-// The JSON document `file` of shard `i`.
+// A JSON file, parsed; InputError naming it when it cannot be read or parsed.
 nlohmann::ordered_json read_json(const std::string& path);
 
 }  // namespace qspectra::app::merge

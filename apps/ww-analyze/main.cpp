@@ -170,91 +170,91 @@ int main(int argc, char** argv) {
     // The baseline is the same for every model of a series: analysed once.
     std::optional<pipeline::AnalysisResult> base_result;
     auto analyze_one = [&](app::ModelRow& row) {
-    const auto model = io::ModelDir::open(c.model_dir);
-    std::optional<io::ModelDir> peft_base;
-    if (!c.peft_base_dir.empty()) {
-      peft_base = io::ModelDir::open(c.peft_base_dir);
-      c.analyze.peft_base = &*peft_base;
-    }
-    std::optional<io::ModelDir> base;
-    if (!base_dir.empty()) base = io::ModelDir::open(base_dir);
-    std::optional<io::ModelDir> delta;
-    if (!delta_dir.empty()) {
-      delta = io::ModelDir::open(delta_dir);
-      c.analyze.delta_base = &*delta;
-    }
-    const std::string out_dir = app::resolve_out_dir(c, "ww");
-    c.analyze.keep_evals = plot || save_evals;  // the ESD figures and ww_evals.csv need the eigenvalues; other runs drop them
-
-    app::ProgressPrinter progress("analysing", c.quiet);
-    auto result = pipeline::analyze_model(model, c.analyze, std::ref(progress), &app::cancel_flag());
-    progress.finish();
-    for (const auto& note : result.notes) spdlog::info("{}", note);
-    for (const auto& warning : result.warnings) spdlog::warn("{}", warning);
-
-    // The baseline is analysed as stored: --quantize is the analysed model's, --base-quantize its own.
-    app::CommonCli base_cli = c;
-    base_cli.model_dir = base_dir;
-    base_cli.analyze.quantize = base_quantize;
-    std::optional<pipeline::Comparison> comparison;
-    if (base) {
-      if (!base_result) {
-        app::ProgressPrinter base_progress("analysing baseline", c.quiet);
-        base_result = pipeline::analyze_model(*base, base_cli.analyze, std::ref(base_progress), &app::cancel_flag());
-        base_progress.finish();
+      const auto model = io::ModelDir::open(c.model_dir);
+      std::optional<io::ModelDir> peft_base;
+      if (!c.peft_base_dir.empty()) {
+        peft_base = io::ModelDir::open(c.peft_base_dir);
+        c.analyze.peft_base = &*peft_base;
       }
-      comparison = pipeline::compare_analyses(*base_result, result, base_dir + " (--base)");
-      if (comparison->partial()) spdlog::warn("--base: {}", report::overlap_text(*comparison));
-    }
+      std::optional<io::ModelDir> base;
+      if (!base_dir.empty()) base = io::ModelDir::open(base_dir);
+      std::optional<io::ModelDir> delta;
+      if (!delta_dir.empty()) {
+        delta = io::ModelDir::open(delta_dir);
+        c.analyze.delta_base = &*delta;
+      }
+      const std::string out_dir = app::resolve_out_dir(c, "ww");
+      c.analyze.keep_evals = plot || save_evals;  // the ESD figures and ww_evals.csv need the eigenvalues; other runs drop them
 
-    report::LayerTableOptions table_opts;
-    table_opts.mp_fit = c.analyze.metrics.mp_fit;
-    table_opts.fingers = c.analyze.metrics.fit.fix_fingers == metrics::FixFingers::ClipXmax;  // WW adds them for clip_xmax only
-    table_opts.detx = c.analyze.metrics.detx;
-    table_opts.randomize = c.analyze.randomize;
-    table_opts.bootstrap = c.analyze.bootstrap > 0;
-    table_opts.farms = c.analyze.farms;
-    table_opts.quant = !c.analyze.quantize.empty();
+      app::ProgressPrinter progress("analysing", c.quiet);
+      auto result = pipeline::analyze_model(model, c.analyze, std::ref(progress), &app::cancel_flag());
+      progress.finish();
+      for (const auto& note : result.notes) spdlog::info("{}", note);
+      for (const auto& warning : result.warnings) spdlog::warn("{}", warning);
 
-    std::vector<std::pair<std::string, std::string>> files;
-    if (has("csv"))
-      files.emplace_back(out_dir + "/ww_layers.csv", report::to_csv(report::layer_table(result.layers, table_opts)));
-    if (has("json")) {
-      nlohmann::ordered_json j =
-          app::ww_summary_document(result.summary, app::run_meta_json("ww-analyze", c, model, result, hash_inputs));
-      std::vector<std::string> names;
-      for (const auto& l : result.layers) names.push_back(l.info.name);
-      app::add_shard_meta(j["meta"], c, result.selection, names);
-      files.emplace_back(out_dir + "/ww_summary.json", j.dump(2) + "\n");
-    }
-    if (save_evals) files.emplace_back(out_dir + "/ww_evals.csv", report::evals_csv(result.layers));
-    if (comparison) {
-      nlohmann::ordered_json j = report::compare_json(*comparison);
-      j["meta"] = app::compare_meta_json(c, result, base_cli, *base_result);
-      files.emplace_back(out_dir + "/ww_compare.json", j.dump(2) + "\n");
-      files.emplace_back(out_dir + "/ww_compare.csv", report::to_csv(report::compare_table(*comparison)));
-    }
-    if (plot)
-      plot::add_plot_files(files, out_dir, "ww-analyze " + c.model_dir, {summary_text(result)}, stdout_table(result),
-                           plot::analysis_figures(result));
-    if (app::cancel_flag().load()) throw pipeline::Cancelled();
-    app::commit_outputs(out_dir, files, "ww-analyze");
+      // The baseline is analysed as stored: --quantize is the analysed model's, --base-quantize its own.
+      app::CommonCli base_cli = c;
+      base_cli.model_dir = base_dir;
+      base_cli.analyze.quantize = base_quantize;
+      std::optional<pipeline::Comparison> comparison;
+      if (base) {
+        if (!base_result) {
+          app::ProgressPrinter base_progress("analysing baseline", c.quiet);
+          base_result = pipeline::analyze_model(*base, base_cli.analyze, std::ref(base_progress), &app::cancel_flag());
+          base_progress.finish();
+        }
+        comparison = pipeline::compare_analyses(*base_result, result, base_dir + " (--base)");
+        if (comparison->partial()) spdlog::warn("--base: {}", report::overlap_text(*comparison));
+      }
 
-    if (has("table") && !c.quiet) {
-      std::fputs(report::to_text_table(stdout_table(result)).c_str(), stdout);
-      std::fputs(summary_text(result).c_str(), stdout);
+      report::LayerTableOptions table_opts;
+      table_opts.mp_fit = c.analyze.metrics.mp_fit;
+      table_opts.fingers = c.analyze.metrics.fit.fix_fingers == metrics::FixFingers::ClipXmax;  // WW adds them for clip_xmax only
+      table_opts.detx = c.analyze.metrics.detx;
+      table_opts.randomize = c.analyze.randomize;
+      table_opts.bootstrap = c.analyze.bootstrap > 0;
+      table_opts.farms = c.analyze.farms;
+      table_opts.quant = !c.analyze.quantize.empty();
+
+      std::vector<std::pair<std::string, std::string>> files;
+      if (has("csv"))
+        files.emplace_back(out_dir + "/ww_layers.csv", report::to_csv(report::layer_table(result.layers, table_opts)));
+      if (has("json")) {
+        nlohmann::ordered_json j =
+            app::ww_summary_document(result.summary, app::run_meta_json("ww-analyze", c, model, result, hash_inputs));
+        std::vector<std::string> names;
+        for (const auto& l : result.layers) names.push_back(l.info.name);
+        app::add_shard_meta(j["meta"], c, result.selection, names);
+        files.emplace_back(out_dir + "/ww_summary.json", j.dump(2) + "\n");
+      }
+      if (save_evals) files.emplace_back(out_dir + "/ww_evals.csv", report::evals_csv(result.layers));
       if (comparison) {
-        std::printf("\nChanges (fine-tuned - baseline):\n");
-        for (const auto& m : comparison->means)
-          std::printf("  %-20s: %s\n", m.metric.c_str(), report::format_number(m.change).c_str());
-        if (comparison->partial()) std::printf("layers: %s\n", report::overlap_text(*comparison).c_str());
+        nlohmann::ordered_json j = report::compare_json(*comparison);
+        j["meta"] = app::compare_meta_json(c, result, base_cli, *base_result);
+        files.emplace_back(out_dir + "/ww_compare.json", j.dump(2) + "\n");
+        files.emplace_back(out_dir + "/ww_compare.csv", report::to_csv(report::compare_table(*comparison)));
       }
-      for (const auto& f : files) std::printf("wrote %s\n", f.first.c_str());
-    }
-    row.layers = static_cast<int64_t>(result.layers.size());
-    row.summary = result.summary;
-    if (comparison)
-      for (const auto& m : comparison->means) row.changes.emplace_back(m.metric, m.change);
+      if (plot)
+        plot::add_plot_files(files, out_dir, "ww-analyze " + c.model_dir, {summary_text(result)}, stdout_table(result),
+                             plot::analysis_figures(result));
+      if (app::cancel_flag().load()) throw pipeline::Cancelled();
+      app::commit_outputs(out_dir, files, "ww-analyze");
+
+      if (has("table") && !c.quiet) {
+        std::fputs(report::to_text_table(stdout_table(result)).c_str(), stdout);
+        std::fputs(summary_text(result).c_str(), stdout);
+        if (comparison) {
+          std::printf("\nChanges (fine-tuned - baseline):\n");
+          for (const auto& m : comparison->means)
+            std::printf("  %-20s: %s\n", m.metric.c_str(), report::format_number(m.change).c_str());
+          if (comparison->partial()) std::printf("layers: %s\n", report::overlap_text(*comparison).c_str());
+        }
+        for (const auto& f : files) std::printf("wrote %s\n", f.first.c_str());
+      }
+      row.layers = static_cast<int64_t>(result.layers.size());
+      row.summary = result.summary;
+      if (comparison)
+        for (const auto& m : comparison->means) row.changes.emplace_back(m.metric, m.change);
     };
 
     if (models.size() == 1 && models_file.empty()) {

@@ -84,7 +84,6 @@ void check_merge_equals_single(const std::string& app, const std::vector<std::st
   };
   auto r = run_app(app, args({"--threads", "2", "--out-dir", (t.path() / "single").string()}));
   ASSERT_EQ(r.exit_code, 0) << r.output;
-  std::size_t layers = 0;
   for (int i = 0; i < 3; ++i) {
     const auto dir = t.path() / ("shard" + std::to_string(i));
     r = run_app(app, args({"--threads", "1", "--shard", std::to_string(i) + "/3", "--out-dir", dir.string()}));
@@ -93,7 +92,6 @@ void check_merge_equals_single(const std::string& app, const std::vector<std::st
   r = run_app("qspectra-merge", {"--out-dir", (t.path() / "merged").string(), (t.path() / "shard2").string(),
                                  (t.path() / "shard0").string(), (t.path() / "shard1").string()});
   ASSERT_EQ(r.exit_code, 0) << r.output;
-  (void)layers;
   expect_same_outputs(t.path() / "single", t.path() / "merged");
 }
 
@@ -107,6 +105,18 @@ TEST(ShardMerge, PrecisionSweepMergeEqualsOneRun) {
 
 TEST(ShardMerge, RateDistortionMergeEqualsOneRun) {
   check_merge_equals_single("rate-distortion", {"--bits", "2,4", "--methods", "uniform_sym,lloyd_max,nf4,vq_d2"});
+}
+
+TEST(ShardMerge, RateDistortionLayerValuesDoNotDependOnThreads) {
+  // One layer: --threads 2 gives its k-means 2 threads, --threads 1 one; the rows are the same.
+  test::TempDir t;
+  for (const char* threads : {"1", "2"}) {
+    auto r = run_app("rate-distortion", {kModel, "--quiet", "--layers", "layers\\.0\\.mlp\\.down", "--bits", "2,4",
+                                         "--methods", "lloyd_max,vq_d2,pq_d8_m2", "--threads", threads, "--out-dir",
+                                         (t.path() / threads).string()});
+    ASSERT_EQ(r.exit_code, 0) << r.output;
+  }
+  EXPECT_EQ(slurp(t.path() / "1" / "rd_curves.csv"), slurp(t.path() / "2" / "rd_curves.csv"));
 }
 
 TEST(ShardMerge, ShardsSplitTheLayersAndRecordTheShard) {
