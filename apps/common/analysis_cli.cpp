@@ -10,6 +10,7 @@
 #include <spdlog/spdlog.h>
 
 #include "qspectra/core/error.hpp"
+#include "qspectra/pipeline/shard.hpp"
 #include "qspectra/spectral/backend.hpp"
 
 namespace qspectra::app {
@@ -39,6 +40,23 @@ void add_selection_options(CLI::App& cli, CommonCli& c) {
   g->add_option("--min-evals", s.min_evals, "skip layers with M*rf below this (WW default; strict)")->capture_default_str();
   g->add_option("--max-evals", s.max_evals, "skip layers with M*rf above this (WW default)")->capture_default_str();
   g->add_flag("--include-oversized", s.include_oversized, "ignore --max-N/--max-evals (e.g. large vocab embeddings)");
+  g->add_option("--shard", c.shard,
+                "I/N: analyse only part I (0-based) of N of the selected layers, split by estimated cost, the same "
+                "on every machine; the outputs record the shard, and qspectra-merge joins the N out-dirs into "
+                "what one run writes (docs/scale-out.md)")
+      ->check([](const std::string& v) {
+        try {
+          pipeline::parse_shard(v);
+        } catch (const UsageError& e) {
+          return std::string(e.what());
+        }
+        return std::string();
+      })
+      ->each([&s](const std::string& v) {
+        const auto spec = pipeline::parse_shard(v);
+        s.shard_index = spec.index;
+        s.shard_count = spec.count;
+      });
 }
 
 void add_spectrum_options(CLI::App& cli, CommonCli& c) {

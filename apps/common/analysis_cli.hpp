@@ -17,6 +17,8 @@ struct CommonCli {
   bool verbose = false;
   pipeline::AnalyzeOptions analyze;
   std::string peft_base_dir;    // --peft-base (opened by the app into analyze.peft_base)
+  std::string shard;            // --shard I/N as given ("" = not sharded; parsed into analyze.selector)
+  bool sharded() const { return analyze.selector.shard_count > 1 || !shard.empty(); }
 };
 
 void add_model_argument(CLI::App& cli, CommonCli& c);

@@ -50,6 +50,28 @@ nlohmann::ordered_json not_analysed_json(const pipeline::AnalysisResult& r) {
   return arr;
 }
 
+nlohmann::ordered_json model_identity_json(const io::ModelDir& model) {
+  std::string headers;
+  for (const auto& t : model.tensors()) {
+    headers += t.info.name + '\t' + std::string(io::dtype_name(t.info.dtype)) + '\t';
+    for (auto d : t.info.shape) headers += std::to_string(d) + ',';
+    headers += '\t' + std::to_string(t.info.data_begin) + '\t' + std::to_string(t.info.data_end) + '\t' +
+               model.files().at(t.file_index).name + '\n';
+  }
+  nlohmann::ordered_json files = nlohmann::ordered_json::array();
+  for (const auto& f : model.files()) files.push_back({{"name", f.name}, {"bytes", f.size}});
+  return {{"files", files}, {"header_sha256", sha256_hex(headers)}};
+}
+
+void add_shard_meta(nlohmann::ordered_json& meta, const CommonCli& c, const layers::Selection& selection,
+                    const std::vector<std::string>& layer_names) {
+  if (!c.sharded()) return;
+  std::size_t total = 0;
+  for (const auto& l : selection.layers) total += l.selected;
+  meta["shard"] = {{"index", c.analyze.selector.shard_index}, {"count", c.analyze.selector.shard_count},
+                   {"layers_total", total}, {"layers", layer_names}};
+}
+
 nlohmann::ordered_json run_meta_base(const std::string& tool, const CommonCli& c, const io::ModelDir& model,
                                      bool hash_inputs) {
   return {{"tool", tool},
@@ -57,7 +79,8 @@ nlohmann::ordered_json run_meta_base(const std::string& tool, const CommonCli& c
           {"model_dir", model.path()},
           {"layout", std::string(io::layout_name(model.layout()))},
           {"options", options_json(c)},
-          {"files", input_files_json(model, hash_inputs)}};
+          {"files", input_files_json(model, hash_inputs)},
+          {"model_identity", model_identity_json(model)}};
 }
 
 nlohmann::ordered_json run_meta_json(const std::string& tool, const CommonCli& c, const io::ModelDir& model,

@@ -19,6 +19,13 @@ nlohmann::ordered_json proc_io_json();
 nlohmann::ordered_json options_json(const CommonCli& c);
 // Skipped candidates with their reasons, and keys that are not layers at all.
 nlohmann::ordered_json not_analysed_json(const pipeline::AnalysisResult& r);
+// What makes two runs' inputs the same model for qspectra-merge: the files (name, bytes) and a sha256
+// over every tensor's header entry (name, dtype, shape, offsets, file).
+nlohmann::ordered_json model_identity_json(const io::ModelDir& model);
+// meta["shard"] of a --shard run: index, count, layers_total (selected in the whole model) and this
+// shard's layer names in output order. Nothing is added for an unsharded run.
+void add_shard_meta(nlohmann::ordered_json& meta, const CommonCli& c, const layers::Selection& selection,
+                    const std::vector<std::string>& layer_names);
 // What every app's meta starts with: tool, version, model_dir, layout, options, files; each app adds
 // what its run did (backend, threads, wall_s, ...).
 nlohmann::ordered_json run_meta_base(const std::string& tool, const CommonCli& c, const io::ModelDir& model,

@@ -84,6 +84,7 @@ int main(int argc, char** argv) {
     }
     if (all.empty()) all = {"fp32", "fp16", "bf16", "sym:8", "sym:6", "sym:5", "sym:4", "sym:2"};
 
+    if (c.sharded() && plot) throw UsageError("--shard: --plot is not merged; run without --shard for the figures");
     const auto model = io::ModelDir::open(c.model_dir);
     std::optional<io::ModelDir> peft_base;
     if (!c.peft_base_dir.empty()) {
@@ -107,6 +108,7 @@ int main(int argc, char** argv) {
     auto comparison = report::sweep_comparison_json(r, base_index);
     auto& meta = comparison["meta"] = app::run_meta_base("precision-sweep", c, model, false);
     meta["variants"] = r.variants;
+    meta["baseline"] = r.variants[base_index];
     meta["backend"] = r.backend;
     meta["threads"] = r.threads;
     meta["wall_s"] = r.wall_s;
@@ -115,6 +117,9 @@ int main(int argc, char** argv) {
     meta["layers"] = r.layers.size();
     meta["notes"] = r.notes;
     meta["warnings"] = r.warnings;
+    std::vector<std::string> names;
+    for (const auto& row : r.layers) names.push_back(row.front().info.name);
+    app::add_shard_meta(meta, c, r.selection, names);
     std::vector<std::pair<std::string, std::string>> files = {
         {out_dir + "/sweep_long.csv", report::to_csv(report::sweep_long_table(r, c.analyze.metrics.mp_fit))},
         {out_dir + "/precision_alpha_hill_results.csv", report::to_csv(report::alpha_hill_wide_table(r))},

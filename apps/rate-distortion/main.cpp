@@ -88,7 +88,7 @@ Example:
   cli.add_option("--targets", targets, "target distortions as fractions of sigma^2")->delimiter(',')->capture_default_str();
   cli.add_option("--sample", ro.rd.sample, "train codebooks (Lloyd-Max, k-means, PQ) on at most N weights (0 = all)")
       ->check(CLI::NonNegativeNumber)->capture_default_str();
-  cli.add_option("--seed", ro.rd.seed, "seed for k-means++ and subsampling (results are deterministic for a seed and thread count)")
+  cli.add_option("--seed", ro.rd.seed, "seed for k-means++ and subsampling, combined with each layer's name (the same values in any shard or position)")
       ->capture_default_str();
   app::add_selection_options(cli, c);
   cli.add_option("--threads", c.analyze.threads, "worker threads (0 = all cores)")->check(CLI::NonNegativeNumber);
@@ -105,6 +105,7 @@ Example:
       if (!(t > 0 && t < 1)) throw UsageError("--targets: each fraction of sigma^2 must be in (0, 1), got " + fmt::format("{}", t));
     ro.targets = targets;
     ro.analyze = c.analyze;
+    if (c.sharded() && plot) throw UsageError("--shard: --plot is not merged; run without --shard for the figures");
     const auto model = io::ModelDir::open(c.model_dir);
     for (const auto& m : ro.methods) {
       std::optional<rd::RdMethod> found;
@@ -131,6 +132,9 @@ Example:
     meta["threads"] = r.threads;
     meta["wall_s"] = r.wall_s;
     meta["notes"] = r.notes;
+    std::vector<std::string> names;
+    for (const auto& l : r.layers) names.push_back(l.layer.info.name);
+    app::add_shard_meta(meta, c, r.selection, names);
     if (app::cancel_flag().load()) throw pipeline::Cancelled();
     const auto gap = report::rd_gap_summary_table(r);
     std::vector<std::pair<std::string, std::string>> files = {

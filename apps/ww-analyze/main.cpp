@@ -9,6 +9,7 @@
 #include "analysis_cli.hpp"
 #include "app_main.hpp"
 #include "outputs.hpp"
+#include "qspectra/core/error.hpp"
 #include "qspectra/io/model_dir.hpp"
 #include "qspectra/pipeline/analyze.hpp"
 #include "qspectra/pipeline/compare.hpp"
@@ -19,7 +20,9 @@
 #include "qspectra/report/json.hpp"
 #include "qspectra/report/schema.hpp"
 #include "qspectra/report/text_table.hpp"
+#include "model_series.hpp"
 #include "run_meta.hpp"
+#include "ww_summary.hpp"
 
 using namespace qspectra;
 
@@ -105,7 +108,14 @@ int main(int argc, char** argv) {
   std::vector<std::string> formats = {"csv", "json", "table"};
   std::string base_dir;
   bool hash_inputs = false;
-  app::add_model_argument(cli, c);
+  std::vector<std::string> model_dirs;
+  std::string models_file;
+  cli.add_option("MODEL_DIR", model_dirs,
+                 "model directory (model*.safetensors, sharded with an index, adapter_model*.safetensors) or a "
+                 "single .safetensors file; several: one out-dir each under --out-dir and ww_models.csv");
+  cli.add_option("--models", models_file,
+                 "a file listing model dirs, one per line (blank lines and lines starting with # ignored), analysed "
+                 "after any MODEL_DIR given, as several MODEL_DIRs are");
   app::add_selection_options(cli, c);
   app::add_spectrum_options(cli, c);
   app::add_metric_options(cli, c);
@@ -144,88 +154,130 @@ int main(int argc, char** argv) {
     app::setup_logging("ww-analyze", c.quiet, c.verbose);
     app::finish_options(c);
     auto has = [&](const char* f) { return std::find(formats.begin(), formats.end(), f) != formats.end(); };
+    if (c.sharded()) {  // qspectra-merge rebuilds the outputs from ww_layers.csv and ww_summary.json's meta
+      if (!has("csv") || !has("json")) throw UsageError("--shard needs --format with csv and json (qspectra-merge reads both)");
+      if (plot) throw UsageError("--shard: --plot is not merged; run without --shard for the figures");
+      if (!base_dir.empty()) throw UsageError("--shard: --base comparisons are not merged; run --base without --shard");
+    }
 
     if (!base_quantize.empty()) quant::make_quantizer(base_quantize);  // a bad spec fails before any work
-    const auto model = io::ModelDir::open(c.model_dir);
-    std::optional<io::ModelDir> peft_base;
-    if (!c.peft_base_dir.empty()) {
-      peft_base = io::ModelDir::open(c.peft_base_dir);
-      c.analyze.peft_base = &*peft_base;
-    }
-    std::optional<io::ModelDir> base;
-    if (!base_dir.empty()) base = io::ModelDir::open(base_dir);
-    std::optional<io::ModelDir> delta;
-    if (!delta_dir.empty()) {
-      delta = io::ModelDir::open(delta_dir);
-      c.analyze.delta_base = &*delta;
-    }
-    const std::string out_dir = app::resolve_out_dir(c, "ww");
-    c.analyze.keep_evals = plot || save_evals;  // the ESD figures and ww_evals.csv need the eigenvalues; other runs drop them
+    const auto models = app::model_list(model_dirs, models_file);
+    if (models.empty()) throw UsageError("MODEL_DIR is required (or --models LIST_FILE)");
+    if (models.size() > 1 && c.out_dir.empty())
+      throw UsageError("several models need --out-dir OUT (OUT/<model name>/ per model, OUT/ww_models.csv)");
+    if (models.size() > 1 && plot) throw UsageError("--plot is for one model at a time");
 
-    app::ProgressPrinter progress("analysing", c.quiet);
-    auto result = pipeline::analyze_model(model, c.analyze, std::ref(progress), &app::cancel_flag());
-    progress.finish();
-    for (const auto& note : result.notes) spdlog::info("{}", note);
-    for (const auto& warning : result.warnings) spdlog::warn("{}", warning);
-
-    // The baseline is analysed as stored: --quantize is the analysed model's, --base-quantize its own.
-    app::CommonCli base_cli = c;
-    base_cli.model_dir = base_dir;
-    base_cli.analyze.quantize = base_quantize;
+    // The baseline is the same for every model of a series: analysed once.
     std::optional<pipeline::AnalysisResult> base_result;
-    std::optional<pipeline::Comparison> comparison;
-    if (base) {
-      app::ProgressPrinter base_progress("analysing baseline", c.quiet);
-      base_result = pipeline::analyze_model(*base, base_cli.analyze, std::ref(base_progress), &app::cancel_flag());
-      base_progress.finish();
-      comparison = pipeline::compare_analyses(*base_result, result, base_dir + " (--base)");
-      if (comparison->partial()) spdlog::warn("--base: {}", report::overlap_text(*comparison));
-    }
-
-    report::LayerTableOptions table_opts;
-    table_opts.mp_fit = c.analyze.metrics.mp_fit;
-    table_opts.fingers = c.analyze.metrics.fit.fix_fingers == metrics::FixFingers::ClipXmax;  // WW adds them for clip_xmax only
-    table_opts.detx = c.analyze.metrics.detx;
-    table_opts.randomize = c.analyze.randomize;
-    table_opts.bootstrap = c.analyze.bootstrap > 0;
-    table_opts.farms = c.analyze.farms;
-    table_opts.quant = !c.analyze.quantize.empty();
-
-    std::vector<std::pair<std::string, std::string>> files;
-    if (has("csv"))
-      files.emplace_back(out_dir + "/ww_layers.csv", report::to_csv(report::layer_table(result.layers, table_opts)));
-    if (has("json")) {
-      nlohmann::ordered_json j = {{"summary", report::summary_means_json(result.summary)},
-                                  {"counts", report::summary_counts_json(result.summary)},
-                                  {"left_out_of_means", report::left_out_of_means_json(result.summary)},
-                                  {"infinite_in_means", report::infinite_in_means_json(result.summary)},
-                                  {"meta", app::run_meta_json("ww-analyze", c, model, result, hash_inputs)}};
-      files.emplace_back(out_dir + "/ww_summary.json", j.dump(2) + "\n");
-    }
-    if (save_evals) files.emplace_back(out_dir + "/ww_evals.csv", report::evals_csv(result.layers));
-    if (comparison) {
-      nlohmann::ordered_json j = report::compare_json(*comparison);
-      j["meta"] = app::compare_meta_json(c, result, base_cli, *base_result);
-      files.emplace_back(out_dir + "/ww_compare.json", j.dump(2) + "\n");
-      files.emplace_back(out_dir + "/ww_compare.csv", report::to_csv(report::compare_table(*comparison)));
-    }
-    if (plot)
-      plot::add_plot_files(files, out_dir, "ww-analyze " + c.model_dir, {summary_text(result)}, stdout_table(result),
-                           plot::analysis_figures(result));
-    if (app::cancel_flag().load()) throw pipeline::Cancelled();
-    app::commit_outputs(out_dir, files, "ww-analyze");
-
-    if (has("table") && !c.quiet) {
-      std::fputs(report::to_text_table(stdout_table(result)).c_str(), stdout);
-      std::fputs(summary_text(result).c_str(), stdout);
-      if (comparison) {
-        std::printf("\nChanges (fine-tuned - baseline):\n");
-        for (const auto& m : comparison->means)
-          std::printf("  %-20s: %s\n", m.metric.c_str(), report::format_number(m.change).c_str());
-        if (comparison->partial()) std::printf("layers: %s\n", report::overlap_text(*comparison).c_str());
+    auto analyze_one = [&](app::ModelRow& row) {
+      const auto model = io::ModelDir::open(c.model_dir);
+      std::optional<io::ModelDir> peft_base;
+      if (!c.peft_base_dir.empty()) {
+        peft_base = io::ModelDir::open(c.peft_base_dir);
+        c.analyze.peft_base = &*peft_base;
       }
-      for (const auto& f : files) std::printf("wrote %s\n", f.first.c_str());
+      std::optional<io::ModelDir> base;
+      if (!base_dir.empty()) base = io::ModelDir::open(base_dir);
+      std::optional<io::ModelDir> delta;
+      if (!delta_dir.empty()) {
+        delta = io::ModelDir::open(delta_dir);
+        c.analyze.delta_base = &*delta;
+      }
+      const std::string out_dir = app::resolve_out_dir(c, "ww");
+      c.analyze.keep_evals = plot || save_evals;  // the ESD figures and ww_evals.csv need the eigenvalues; other runs drop them
+
+      app::ProgressPrinter progress("analysing", c.quiet);
+      auto result = pipeline::analyze_model(model, c.analyze, std::ref(progress), &app::cancel_flag());
+      progress.finish();
+      for (const auto& note : result.notes) spdlog::info("{}", note);
+      for (const auto& warning : result.warnings) spdlog::warn("{}", warning);
+
+      // The baseline is analysed as stored: --quantize is the analysed model's, --base-quantize its own.
+      app::CommonCli base_cli = c;
+      base_cli.model_dir = base_dir;
+      base_cli.analyze.quantize = base_quantize;
+      std::optional<pipeline::Comparison> comparison;
+      if (base) {
+        if (!base_result) {
+          app::ProgressPrinter base_progress("analysing baseline", c.quiet);
+          base_result = pipeline::analyze_model(*base, base_cli.analyze, std::ref(base_progress), &app::cancel_flag());
+          base_progress.finish();
+        }
+        comparison = pipeline::compare_analyses(*base_result, result, base_dir + " (--base)");
+        if (comparison->partial()) spdlog::warn("--base: {}", report::overlap_text(*comparison));
+      }
+
+      report::LayerTableOptions table_opts;
+      table_opts.mp_fit = c.analyze.metrics.mp_fit;
+      table_opts.fingers = c.analyze.metrics.fit.fix_fingers == metrics::FixFingers::ClipXmax;  // WW adds them for clip_xmax only
+      table_opts.detx = c.analyze.metrics.detx;
+      table_opts.randomize = c.analyze.randomize;
+      table_opts.bootstrap = c.analyze.bootstrap > 0;
+      table_opts.farms = c.analyze.farms;
+      table_opts.quant = !c.analyze.quantize.empty();
+
+      std::vector<std::pair<std::string, std::string>> files;
+      if (has("csv"))
+        files.emplace_back(out_dir + "/ww_layers.csv", report::to_csv(report::layer_table(result.layers, table_opts)));
+      if (has("json")) {
+        nlohmann::ordered_json j =
+            app::ww_summary_document(result.summary, app::run_meta_json("ww-analyze", c, model, result, hash_inputs));
+        std::vector<std::string> names;
+        for (const auto& l : result.layers) names.push_back(l.info.name);
+        app::add_shard_meta(j["meta"], c, result.selection, names);
+        files.emplace_back(out_dir + "/ww_summary.json", j.dump(2) + "\n");
+      }
+      if (save_evals) files.emplace_back(out_dir + "/ww_evals.csv", report::evals_csv(result.layers));
+      if (comparison) {
+        nlohmann::ordered_json j = report::compare_json(*comparison);
+        j["meta"] = app::compare_meta_json(c, result, base_cli, *base_result);
+        files.emplace_back(out_dir + "/ww_compare.json", j.dump(2) + "\n");
+        files.emplace_back(out_dir + "/ww_compare.csv", report::to_csv(report::compare_table(*comparison)));
+      }
+      if (plot)
+        plot::add_plot_files(files, out_dir, "ww-analyze " + c.model_dir, {summary_text(result)}, stdout_table(result),
+                             plot::analysis_figures(result));
+      if (app::cancel_flag().load()) throw pipeline::Cancelled();
+      app::commit_outputs(out_dir, files, "ww-analyze");
+
+      if (has("table") && !c.quiet) {
+        std::fputs(report::to_text_table(stdout_table(result)).c_str(), stdout);
+        std::fputs(summary_text(result).c_str(), stdout);
+        if (comparison) {
+          std::printf("\nChanges (fine-tuned - baseline):\n");
+          for (const auto& m : comparison->means)
+            std::printf("  %-20s: %s\n", m.metric.c_str(), report::format_number(m.change).c_str());
+          if (comparison->partial()) std::printf("layers: %s\n", report::overlap_text(*comparison).c_str());
+        }
+        for (const auto& f : files) std::printf("wrote %s\n", f.first.c_str());
+      }
+      row.layers = static_cast<int64_t>(result.layers.size());
+      row.summary = result.summary;
+      if (comparison)
+        for (const auto& m : comparison->means) row.changes.emplace_back(m.metric, m.change);
+    };
+
+    if (models.size() == 1 && models_file.empty()) {
+      c.model_dir = models.front();
+      app::ModelRow row;
+      analyze_one(row);
+      return app::kOk;
     }
+    const std::string series_dir = c.out_dir;
+    std::vector<app::ModelRow> rows;
+    for (const auto& m : app::model_names(models)) {
+      c.model_dir = m.path;
+      c.out_dir = series_dir + "/" + m.name;
+      if (!c.quiet) std::printf("== %s (%s)\n", m.name.c_str(), m.path.c_str());
+      app::ModelRow row;
+      row.model = m.name;
+      row.path = m.path;
+      analyze_one(row);
+      rows.push_back(std::move(row));
+    }
+    app::commit_outputs(series_dir, {{series_dir + "/ww_models.csv", report::to_csv(app::models_table(rows))}},
+                        "ww-analyze");
+    if (!c.quiet) std::printf("wrote %s/ww_models.csv (%zu models)\n", series_dir.c_str(), rows.size());
     return app::kOk;
   });
 }

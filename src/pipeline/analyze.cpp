@@ -15,6 +15,7 @@
 #include "qspectra/layers/names.hpp"
 #include "qspectra/metrics/mp_fit.hpp"
 #include "qspectra/metrics/spectrum_extras.hpp"
+#include "qspectra/pipeline/shard.hpp"
 #include "qspectra/quant/error_stats.hpp"
 
 namespace qspectra::pipeline {
@@ -364,6 +365,7 @@ void plan_layers(LayerPlan& plan, const io::ModelDir& model, const layers::Selec
     return layers::natural_less(a->name, b->name);
   });
   if (plan.todo.empty()) throw InputError(model.path(), no_layer_message(plan.selection, selector));
+  keep_shard(plan.todo, {selector.shard_index, selector.shard_count});
   plan.workers = worker_count(threads, plan.todo.size());
   const int total = threads > 0 ? threads : worker_count(0, std::size_t{1} << 20);
   plan.threads_per_worker = std::max(1, total / plan.workers);

@@ -1,5 +1,7 @@
 #include "qspectra/pipeline/rate_distortion.hpp"
 
+#include "qspectra/metrics/spectrum_extras.hpp"
+
 #include <algorithm>
 #include <chrono>
 #include <limits>
@@ -67,10 +69,13 @@ RdRunResult run_rate_distortion(const io::ModelDir& model, const RdRunOptions& o
     } else {
       res.layer.status = "success";
       res.moments = rd::weight_moments(t.values);
+      // Seeded per layer from --seed and its name: the same values whatever the shard or position.
+      rd::RdOptions layer_opts = rd_opts;
+      layer_opts.seed = metrics::layer_seed(options.rd.seed, todo[i]->name);
       for (const auto& m : methods) {
         std::vector<double> rates, mses;
         for (int b : bits) {
-          res.points.push_back(rd::run_rd_method(m, b, t.values, t.shape, rd_opts));
+          res.points.push_back(rd::run_rd_method(m, b, t.values, t.shape, layer_opts));
           const auto& p = res.points.back();
           if (!p.skipped && p.status == rd::kRdStatusOk) {
             rates.push_back(p.rate);

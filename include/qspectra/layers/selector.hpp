@@ -25,6 +25,9 @@ struct SelectorOptions {
   std::string include_regex;     // --layers: ECMAScript regex searched in the layer name; empty = all
   std::string exclude_regex;     // --exclude; empty = none
   bool lora_merged = false;      // also a `<prefix>.lora_merged` layer per LoRA pair (--peft-base)
+  // --shard I/N: pipeline::plan_layers keeps shard I of N of the selected layers (pipeline/shard.hpp);
+  // the selection itself (ids, skip reasons) is the whole model's.
+  int shard_index = 0, shard_count = 1;
 };
 
 struct LayerInfo {
