@@ -71,7 +71,7 @@ RdRunResult run_rate_distortion(const io::ModelDir& model, const RdRunOptions& o
       res.moments = rd::weight_moments(t.values);
       // Seeded per layer from --seed and its name: the same values whatever the shard or position.
       rd::RdOptions layer_opts = rd_opts;
-      layer_opts.seed = metrics::layer_seed(options.rd.seed, todo[i]->name);
+      layer_opts.seed = metrics::layer_seed(options.rd.seed, w.layer->name);
       for (const auto& m : methods) {
         std::vector<double> rates, mses;
         for (int b : bits) {
