@@ -274,7 +274,7 @@ LayerResult layer_result_template(const io::ModelDir& model, const layers::Layer
   LayerResult r;
   r.info = layer;
   r.file = model.files().at(t.file_index).name;
-  r.file_dtype = std::string(io::dtype_name(t.info.dtype));
+  r.file_dtype = t.info.type_name();
   r.tensor_shape = shape_to_string(t.info.shape);
   if (layer.source != layers::LayerSource::Tensor) {  // the shape of dW = B·A: [out, in]
     const auto& b = model.tensors().at(layer.lora_b_index).info.shape;

@@ -32,7 +32,7 @@ Table inspect_table(const io::ModelDir& model, const layers::Selection& sel, boo
     if (selected_only && !(l && l->selected)) continue;
     const auto block = layers::block_index(ti.name);
     t.rows.push_back({l && l->layer_id > 0 ? Cell{l->layer_id} : Cell{}, ti.name, block ? Cell{*block} : Cell{},
-                      std::string(io::dtype_name(ti.dtype)), shape_to_string(ti.shape),
+                      ti.type_name(), shape_to_string(ti.shape),
                       l ? Cell{std::string(layers::layer_type_name(l->type))} : Cell{},
                       l ? Cell{l->category} : Cell{}, Cell{l && l->selected},
                       std::string(l ? l->skip_reason : "not a layer")});

@@ -1,0 +1,132 @@
+#pragma once
+// GGUF (llama.cpp / ggml model files, versions 2 and 3): validated header parsing from a memory buffer
+// (so a fuzzer needs no files) and a read-only memory-mapped file that dequantizes one tensor at a time.
+// The format is the one of ggml-org/ggml @ d99724f (gguf.cpp); nothing of it is vendored.
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "qspectra/core/tensor.hpp"
+#include "qspectra/io/mapped_file.hpp"
+#include "qspectra/io/safetensors.hpp"
+
+namespace qspectra::io {
+
+// GGUF metadata value types (gguf_type).
+enum class GgufType : uint32_t {
+  U8 = 0, I8 = 1, U16 = 2, I16 = 3, U32 = 4, I32 = 5, F32 = 6, BOOL = 7, STRING = 8, ARRAY = 9,
+  U64 = 10, I64 = 11, F64 = 12,
+};
+std::string_view gguf_type_name(GgufType t);  // "u32", "string", "array", ...
+
+// One metadata value. Scalars are decoded; an array keeps its element type, length and its encoded
+// bytes inside the parsed buffer (validated at parse time), decoded on demand by gguf_array_elements:
+// a 256k-token vocabulary costs no memory until someone asks for it.
+struct GgufValue {
+  GgufType type = GgufType::U8;
+  uint64_t u = 0;        // U8..U64 and BOOL
+  int64_t i = 0;         // I8..I64
+  double f = 0;          // F32, F64
+  std::string s;         // STRING
+  GgufType elem_type = GgufType::U8;   // ARRAY
+  uint64_t count = 0;                  // ARRAY: number of elements
+  std::span<const std::byte> raw;      // ARRAY: the elements' bytes
+};
+
+// Up to `max` elements of an array value (nested arrays stay lazy).
+std::vector<GgufValue> gguf_array_elements(const GgufValue& array, std::size_t max);
+// A value as short text: numbers, quoted strings, arrays as "[u32 x 5: 1, 2, 3, ...]" (first `max_elems`).
+std::string gguf_value_text(const GgufValue& v, std::size_t max_elems = 8);
+
+struct GgufKV {
+  std::string key;
+  GgufValue value;
+};
+
+// The GGML tensor types (ggml_type ids) this reader knows: name, block size and bytes per block.
+struct GgmlTypeInfo {
+  uint32_t id;
+  std::string_view name;   // ggml_type_name, upper case as llama.cpp prints it: "F32", "Q4_K", "IQ4_XS"
+  uint32_t block_size;     // elements per block
+  uint32_t type_size;      // bytes per block
+};
+const GgmlTypeInfo* ggml_type_info(uint32_t id);  // nullptr for an unknown or removed id
+// True when this build can dequantize the type (reading a tensor of another type is an InputError).
+bool ggml_type_readable(uint32_t id);
+// Dequantize `n` elements (n a multiple of the block size) of type `id` to float32, as ggml's to_float.
+void ggml_dequantize(uint32_t id, const std::byte* src, std::size_t n, float* dst);
+
+struct GgufTensor {
+  std::string name;
+  uint32_t ggml_type = 0;
+  std::vector<int64_t> ne;    // as stored: ne[0] is the row length
+  uint64_t offset = 0;        // relative to the data section
+  uint64_t nbytes = 0;        // 0 when the type is unknown
+};
+
+struct GgufHeader {
+  uint32_t version = 0;
+  uint64_t alignment = 32;
+  uint64_t data_offset = 0;   // absolute start of the data section
+  std::vector<GgufKV> kv;     // file order
+  std::vector<GgufTensor> tensors;  // file order
+  const GgufKV* find(std::string_view key) const;
+  // An integer KV (any integer type) or nullopt.
+  std::optional<int64_t> find_int(std::string_view key) const;
+};
+
+// Limits on what a header may declare (real models stay far below; each is checked before allocating).
+inline constexpr uint64_t kGgufMaxTensors = 1u << 20;
+inline constexpr uint64_t kGgufMaxKV = 1u << 16;
+inline constexpr uint64_t kGgufMaxString = 1u << 20;   // a key, tensor name or string value, bytes
+inline constexpr uint32_t kGgufMaxArrayDepth = 8;
+
+// Parse and validate the whole file image: magic, version 2 or 3, counts and lengths bounded by the
+// limits above and by the bytes left, unique keys and tensor names, general.alignment a u32 power of
+// two, 1..4 dims >= 0 with an overflow-checked product divisible by the block size, offsets aligned and
+// every tensor of a known type inside the data section without overlap. Throws InputError("<label>", ...).
+GgufHeader parse_gguf(std::span<const std::byte> file, const std::string& label);
+
+// The tensors as TensorInfo: shape reversed to [out, in] (rows first), dtype F32 (what read gives),
+// stored_type the GGML type name, skip_reason set for types this build cannot dequantize.
+std::vector<TensorInfo> gguf_tensor_infos(const GgufHeader& h);
+
+// A GGUF file mapped read-only; tensor data is touched only when read.
+class GgufFile {
+public:
+  static std::shared_ptr<GgufFile> open(const std::string& path);
+  GgufFile(const GgufFile&) = delete;
+  GgufFile& operator=(const GgufFile&) = delete;
+
+  const std::string& path() const { return path_; }
+  uint64_t file_size() const { return file_.size(); }
+  const GgufHeader& header() const { return header_; }
+  const std::vector<TensorInfo>& tensors() const { return infos_; }  // sorted by name
+  std::span<const std::byte> raw(const TensorInfo& t) const;
+  // Dequantized to float32 as ggml does, then widened to float64 (F64 tensors directly).
+  TensorData read(const TensorInfo& t) const;
+  void release(const TensorInfo& t) const;
+
+private:
+  GgufFile() = default;
+  std::string path_;
+  MappedFile file_;
+  GgufHeader header_;
+  std::vector<TensorInfo> infos_;
+};
+
+// llama.cpp split naming "<prefix>-00001-of-00003.gguf": (index 1-based, count), or nullopt.
+struct GgufSplitName {
+  std::string prefix;
+  int index = 0;
+  int count = 0;
+};
+std::optional<GgufSplitName> parse_gguf_split_name(std::string_view file_name);
+std::string gguf_split_file_name(const std::string& prefix, int index, int count);
+
+}  // namespace qspectra::io
