@@ -16,6 +16,7 @@ std::shared_ptr<GgufFile> GgufFile::open(const std::string& path) {
   f->file_ = MappedFile(path);
   f->header_ = parse_gguf(f->file_.bytes(), path);
   f->infos_ = gguf_tensor_infos(f->header_);
+  if (const auto heads = gguf_llama_heads(f->header_)) f->set_llama_heads(heads->first, heads->second);
   return f;
 }
 
@@ -61,6 +62,13 @@ TensorData GgufFile::read(const TensorInfo& t) const {
       for (std::size_t j = 0; j < m; ++j) dst[k + j] = buf[j];
     }
   });
+  if (n_head_ > 0 && t.name.rfind("blk.", 0) == 0) {
+    const auto ends = [&](std::string_view x) { return t.name.size() > x.size() && t.name.compare(t.name.size() - x.size(), x.size(), x) == 0; };
+    if (ends(".attn_q.weight") && !unpermute_llama_rows(out, n_head_))
+      throw InputError(path_, t.name + ": rows are not a multiple of 2 x head_count " + std::to_string(n_head_));
+    if (ends(".attn_k.weight") && !unpermute_llama_rows(out, n_head_kv_))
+      throw InputError(path_, t.name + ": rows are not a multiple of 2 x head_count_kv " + std::to_string(n_head_kv_));
+  }
   return out;
 }
 

@@ -124,13 +124,15 @@ ModelDir ModelDir::open(const std::string& path) {
   const auto st = fs::status(path, ec);
   if (ec || !fs::exists(st)) throw InputError(path, "no such file or directory");
 
+  std::vector<std::shared_ptr<GgufFile>> gguf_parts;
   auto add_file = [&](const fs::path& p) {
     std::shared_ptr<SafetensorsFile> f;
     std::shared_ptr<const TensorSource> src;
     if (is_torch_file(p.filename().string())) {
       src = torch::open_checkpoint(p.string());
     } else if (is_gguf(p.filename().string())) {
-      src = std::make_shared<GgufSource>(GgufFile::open(p.string()));
+      gguf_parts.push_back(GgufFile::open(p.string()));
+      src = std::make_shared<GgufSource>(gguf_parts.back());
     } else {
       f = SafetensorsFile::open(p.string());
       src = std::make_shared<SafetensorsSource>(f);
@@ -181,6 +183,9 @@ ModelDir ModelDir::open(const std::string& path) {
       add_all_tensors(fi);
     }
     const GgufHeader& h = *m.gguf_header();
+    // Every part reads attn_q/attn_k in Hugging Face row order, with the first part's head counts.
+    if (const auto heads = gguf_llama_heads(h))
+      for (const auto& part : gguf_parts) part->set_llama_heads(heads->first, heads->second);
     m.notes_.push_back("GGUF v" + std::to_string(h.version) + (parts.size() > 1 ? ", split model of " + std::to_string(parts.size()) + " parts" : std::string()) +
                        ": tensors are dequantized to float on read; shapes are [rows, row length]");
     const auto has = [&](std::string_view n) {

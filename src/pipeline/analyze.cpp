@@ -293,7 +293,14 @@ TensorData load_layer_tensor(const io::ModelDir& model, const layers::LayerInfo&
 
 void subtract_base_tensor(TensorData& tensor, const io::ModelDir& base, const std::string& key, bool keep_f64) {
   const auto& ts = base.tensors();
-  auto it = std::find_if(ts.begin(), ts.end(), [&](const io::ModelTensor& t) { return t.info.name == key; });
+  auto find = [&](const std::string& n) {
+    return std::find_if(ts.begin(), ts.end(), [&](const io::ModelTensor& t) { return t.info.name == n; });
+  };
+  auto it = find(key);
+  // A GGUF model against its Hugging Face source (or the other way round): llama.cpp names map to HF
+  // ones (the reader already put attn_q/attn_k rows back in HF order).
+  for (const auto& alt : {io::gguf_to_hf_name(key), io::hf_to_gguf_name(key)})
+    if (it == ts.end() && alt) it = find(*alt);
   if (it == ts.end()) throw InputError(base.path(), key + ": not in the base model (--delta-from)");
   if (it->info.shape != tensor.shape)
     throw InputError(base.path(), key + ": shape " + shape_to_string(it->info.shape) + " differs from " +

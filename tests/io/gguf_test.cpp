@@ -228,6 +228,43 @@ TEST(Gguf, SplitModelFromDirectoryOrFirstPart) {
   expect_open_error(dir.str(), "do not match the file name");
 }
 
+// llama.cpp's convert_hf_to_gguf.py permute: w.reshape(n, 2, rows/n/2, cols).swapaxes(1, 2).reshape(rows, cols).
+std::vector<float> llama_permute(const std::vector<float>& w, int64_t rows, int64_t cols, int64_t n) {
+  std::vector<float> out(w.size());
+  const int64_t d = rows / n, half = d / 2;
+  for (int64_t h = 0; h < n; ++h)
+    for (int64_t j = 0; j < 2; ++j)
+      for (int64_t i = 0; i < half; ++i)  // source row (h, j, i) goes to (h, i, j)
+        for (int64_t c = 0; c < cols; ++c) out[(h * d + 2 * i + j) * cols + c] = w[(h * d + j * half + i) * cols + c];
+  return out;
+}
+
+TEST(Gguf, LlamaAttnQKRowsReadInHuggingFaceOrder) {
+  const int64_t rows = 8, cols = 3;
+  std::vector<float> hf(rows * cols);
+  for (std::size_t k = 0; k < hf.size(); ++k) hf[k] = static_cast<float>(k);
+  GgufBuilder b;
+  b.kv_str("general.architecture", "llama").kv_u32("llama.attention.head_count", 2).kv_u32("llama.attention.head_count_kv", 1);
+  b.tensor("blk.0.attn_q.weight", {cols, rows}, 0, f32_bytes(llama_permute(hf, rows, cols, 2)));
+  b.tensor("blk.0.attn_k.weight", {cols, rows}, 0, f32_bytes(llama_permute(hf, rows, cols, 1)));
+  b.tensor("blk.0.attn_v.weight", {cols, rows}, 0, f32_bytes(hf));
+  TempDir dir;
+  write_file(dir.path() / "m.gguf", b.build());
+  auto f = GgufFile::open((dir.path() / "m.gguf").string());
+  const std::vector<double> want(hf.begin(), hf.end());
+  for (const char* n : {"blk.0.attn_q.weight", "blk.0.attn_k.weight", "blk.0.attn_v.weight"})
+    EXPECT_EQ(f->read(info(*f, n)).values, want) << n;
+  // The names line up with the Hugging Face source's.
+  EXPECT_EQ(gguf_to_hf_name("blk.0.attn_q.weight"), "model.layers.0.self_attn.q_proj.weight");
+  EXPECT_EQ(gguf_to_hf_name("blk.12.ffn_down.weight"), "model.layers.12.mlp.down_proj.weight");
+  EXPECT_EQ(gguf_to_hf_name("token_embd.weight"), "model.embed_tokens.weight");
+  EXPECT_EQ(gguf_to_hf_name("output.weight"), "lm_head.weight");
+  EXPECT_EQ(gguf_to_hf_name("output_norm.weight"), "model.norm.weight");
+  EXPECT_EQ(hf_to_gguf_name("model.layers.3.self_attn.o_proj.weight"), "blk.3.attn_output.weight");
+  EXPECT_EQ(gguf_to_hf_name("blk.x.attn_q.weight"), std::nullopt);
+  EXPECT_EQ(gguf_to_hf_name("model.layers.0.self_attn.q_proj.weight"), std::nullopt);
+}
+
 // Each hostile header fails with one line naming the file, without allocating what it declares.
 TEST(Gguf, HostileHeadersAreBoundedInputErrors) {
   const auto start = std::chrono::steady_clock::now();

@@ -111,6 +111,11 @@ public:
   // Dequantized to float32 as ggml does, then widened to float64 (F64 tensors directly).
   TensorData read(const TensorInfo& t) const;
   void release(const TensorInfo& t) const;
+  // llama.cpp's convert permutes the rows of a llama model's attn_q (by head_count) and attn_k (by
+  // head_count_kv); read() undoes that for blk.N.attn_q/attn_k.weight so a tensor lines up with its
+  // Hugging Face source (singular values are unchanged). Set from the file's own llama.* metadata at
+  // open; ModelDir sets it on every part of a split model from the first part.
+  void set_llama_heads(int64_t n_head, int64_t n_head_kv) { n_head_ = n_head, n_head_kv_ = n_head_kv; }
 
 private:
   GgufFile() = default;
@@ -118,7 +123,21 @@ private:
   MappedFile file_;
   GgufHeader header_;
   std::vector<TensorInfo> infos_;
+  int64_t n_head_ = 0, n_head_kv_ = 0;  // 0: no permutation to undo
 };
+
+// (n_head, n_head_kv) of a llama-architecture header whose attn_q/attn_k rows llama.cpp permuted, or
+// nullopt (another architecture, or head counts missing / given per layer).
+std::optional<std::pair<int64_t, int64_t>> gguf_llama_heads(const GgufHeader& h);
+// Undo llama.cpp's permute(W, n_head) on the rows of a [rows, cols] row-major tensor:
+// HF row h*d + j*d/2 + i  <-  GGUF row h*d + 2*i + j  (d = rows / n_head). False if rows % (2 n_head) != 0.
+bool unpermute_llama_rows(TensorData& t, int64_t n_head);
+
+// llama.cpp tensor names <-> Hugging Face (llama-style) names, for --delta-from between a GGUF model and
+// its float source: "blk.3.attn_q.weight" <-> "model.layers.3.self_attn.q_proj.weight",
+// "token_embd.weight" <-> "model.embed_tokens.weight", "output.weight" <-> "lm_head.weight", ...
+std::optional<std::string> gguf_to_hf_name(std::string_view gguf_name);
+std::optional<std::string> hf_to_gguf_name(std::string_view hf_name);
 
 // llama.cpp split naming "<prefix>-00001-of-00003.gguf": (index 1-based, count), or nullopt.
 struct GgufSplitName {
