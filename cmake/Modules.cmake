@@ -27,6 +27,7 @@ function(qspectra_add_test_suite name)
   target_link_libraries(qspectra_${name}_tests PRIVATE ${ARG_LIBS} GTest::gtest_main)
   target_compile_definitions(qspectra_${name}_tests PRIVATE
     QSPECTRA_TEST_DATA_DIR="${PROJECT_SOURCE_DIR}/tests/data"
-    QSPECTRA_DATA_DIR="${PROJECT_SOURCE_DIR}/data")
+    QSPECTRA_DATA_DIR="${PROJECT_SOURCE_DIR}/data"
+    QSPECTRA_SHARED_DIR="${PROJECT_SOURCE_DIR}/../shared")
   gtest_discover_tests(qspectra_${name}_tests DISCOVERY_TIMEOUT 60 PROPERTIES LABELS ${name})
 endfunction()

@@ -319,6 +319,8 @@ LayerResult analyze_tensor(const LayerResult& result_template, TensorData tensor
   if (quantizer) {
     auto t0 = Clock::now();
     std::vector<double> original = tensor.values;
+    if (const std::string why = quantizer->shape_problem(tensor.shape); !why.empty())
+      throw InputError(r.info.name, why);  // e.g. a q4_k row that is not whole 256-blocks
     quantizer->apply(tensor);
     const auto stats = quant::error_stats(original, tensor.values);
     r.quant = QuantColumns{quantizer->spec(), quantizer->bits_per_weight(tensor.shape), stats.mse,

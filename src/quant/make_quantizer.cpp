@@ -13,6 +13,7 @@ std::unique_ptr<Quantizer> make_quantizer(const QuantSpec& s) {
     case QuantKind::NF4:
     case QuantKind::FP4: return detail::make_bnb4_quantizer(s);
     case QuantKind::Lloyd: return detail::make_lloyd_quantizer(s);
+    case QuantKind::Ggml: return detail::make_ggml_quantizer(s);
   }
   throw InternalError("make_quantizer: unknown kind");
 }

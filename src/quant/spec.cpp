@@ -57,6 +57,28 @@ void parse_granularity(std::string_view family, std::string_view s, QuantSpec& q
 
 std::string format_k(double k) { return fmt::format("{}", k); }  // shortest round-trip form
 
+// The GGML types offered as quantizer specs, with their nominal bit width B (the width of a level
+// index; rate-distortion evaluates the spec at that B only). bits_per_weight gives the real rate.
+struct GgmlSpec {
+  types::ElementType type;
+  int bits;
+};
+constexpr GgmlSpec kGgmlSpecs[] = {
+    {types::ElementType::Q8_0, 8},   {types::ElementType::Q4_0, 4},   {types::ElementType::Q4_1, 4},
+    {types::ElementType::Q5_0, 5},   {types::ElementType::Q5_1, 5},   {types::ElementType::Q2_K, 2},
+    {types::ElementType::Q3_K, 3},   {types::ElementType::Q4_K, 4},   {types::ElementType::Q5_K, 5},
+    {types::ElementType::Q6_K, 6},   {types::ElementType::IQ4_NL, 4}, {types::ElementType::IQ4_XS, 4},
+    {types::ElementType::TQ1_0, 2},  {types::ElementType::TQ2_0, 2},  {types::ElementType::MXFP4, 4},
+};
+
+const GgmlSpec* find_ggml_spec(std::string_view name) {
+  const auto* t = types::find_by_name(name);  // case-insensitive: Q4_K as llama.cpp spells it
+  if (!t) return nullptr;
+  for (const auto& g : kGgmlSpecs)
+    if (g.type == t->type) return &g;
+  return nullptr;
+}
+
 }  // namespace
 
 const std::vector<SpecRule>& quant_spec_rules() {
@@ -69,6 +91,8 @@ const std::vector<SpecRule>& quant_spec_rules() {
       {"clip:B:Ks", 2, 16, "symmetric grid +-(2^(B-1)-1), clipped at K standard deviations"},
       {"nf4[:gG]|fp4[:gG]", 4, 4, "bitsandbytes 4-bit codebook, absmax per block of G (64)"},
       {"lloyd:B", 1, 8, "Lloyd-Max codebook of 2^B levels per tensor"},
+      {"q8_0|q4_0|q4_1|q5_0|q5_1|q2_k..q6_k|iq4_nl|iq4_xs|tq1_0|tq2_0|mxfp4", 2, 8,
+       "GGML type: ggml's reference quantizer per row (blocks of 32 or 256), float32"},
   };
   return rules;
 }
@@ -92,6 +116,7 @@ std::string QuantSpec::canonical() const {
     case QuantKind::NF4: return "nf4" + gran();
     case QuantKind::FP4: return "fp4" + gran();
     case QuantKind::Lloyd: return fmt::format("lloyd:{}", bits);
+    case QuantKind::Ggml: return std::string(types::traits(ggml_type).name);
   }
   return "";
 }
@@ -106,6 +131,15 @@ QuantSpec parse_quant_spec(std::string_view spec) {
       q.bits = float_format_info(f).bits;
       return q;
     }
+  }
+  if (const auto* g = find_ggml_spec(spec)) {
+    const auto& t = types::traits(g->type);
+    q.kind = QuantKind::Ggml;
+    q.ggml_type = g->type;
+    q.bits = g->bits;
+    q.granularity = Granularity::Group;  // blocks along each row, as ggml stores them
+    q.group = t.block_size;
+    return q;
   }
   const auto parts = split(spec, ':');
   const std::string_view family = parts[0];
@@ -152,7 +186,8 @@ QuantSpec parse_quant_spec(std::string_view spec) {
   } else {
     throw UsageError(fmt::format(
         "unknown quantizer spec '{}' (expected fp64, fp32, fp16, bf16, fp8_e4m3, fp8_e5m2, sym:B, "
-        "usym:B, asym:B, clip:B:Ks, nf4, fp4 or lloyd:B)",
+        "usym:B, asym:B, clip:B:Ks, nf4, fp4, lloyd:B or a GGML type: q8_0, q4_0, q4_1, q5_0, q5_1, "
+        "q2_k, q3_k, q4_k, q5_k, q6_k, iq4_nl, iq4_xs, tq1_0, tq2_0, mxfp4)",
         spec));
   }
   return q;

@@ -12,6 +12,7 @@ double SpecQuantizer::bits_per_weight(const std::vector<int64_t>& shape) const {
   const QuantSpec& s = spec_;
   int64_t n = 1;
   for (auto d : shape) n *= d;
+  if (s.kind == QuantKind::Ggml) return types::traits(s.ggml_type).bits_per_weight();  // scales included
   if (s.kind == QuantKind::Cast || n == 0) return s.bits;
   const double blocks = double(block_count(shape, s.granularity, s.group));
   switch (s.kind) {
@@ -22,7 +23,8 @@ double SpecQuantizer::bits_per_weight(const std::vector<int64_t>& shape) const {
     case QuantKind::NF4:
     case QuantKind::FP4: return 4.0 + 32.0 * blocks / double(n);  // bitsandbytes keeps fp32 absmax
     case QuantKind::Lloyd: return s.bits + 16.0 * std::ldexp(1.0, s.bits) / double(n);  // fp16 levels
-    case QuantKind::Cast: break;
+    case QuantKind::Cast:
+    case QuantKind::Ggml: break;
   }
   return s.bits;
 }

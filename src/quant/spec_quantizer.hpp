@@ -31,5 +31,6 @@ std::unique_ptr<Quantizer> make_cast_quantizer(const QuantSpec& s);
 std::unique_ptr<Quantizer> make_integer_grid_quantizer(const QuantSpec& s);  // sym usym asym clip
 std::unique_ptr<Quantizer> make_bnb4_quantizer(const QuantSpec& s);          // nf4 fp4
 std::unique_ptr<Quantizer> make_lloyd_quantizer(const QuantSpec& s);
+std::unique_ptr<Quantizer> make_ggml_quantizer(const QuantSpec& s);          // q4_k, iq4_xs, ...
 
 }  // namespace qspectra::quant::detail

@@ -11,9 +11,11 @@ namespace qspectra::rd::detail {
 Reconstruction reconstruct_spec(const std::string& spec, int bits, bool per_tensor,
                                 std::span<const double> w, const std::vector<int64_t>& shape) {
   const auto q = quant::make_quantizer(spec);
+  Reconstruction r;
+  // A GGML type needs whole blocks per row: a layer that has none is a skipped point, with the reason.
+  if (r.skip_reason = q->shape_problem(shape); !r.skip_reason.empty()) return r;
   TensorData t{shape, std::vector<double>(w.begin(), w.end())};
   q->apply(t);
-  Reconstruction r;
   r.values = std::move(t.values);
   r.rate_with_codebook = q->bits_per_weight(shape);
   r.rate = per_tensor ? bits : r.rate_with_codebook;

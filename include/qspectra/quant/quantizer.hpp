@@ -19,7 +19,13 @@ public:
   // Effective bits per weight for a tensor of this shape, including scale / zero-point / codebook
   // storage (16-bit scales unless docs/quantizers.md states otherwise).
   virtual double bits_per_weight(const std::vector<int64_t>& shape) const = 0;
-  // Quantize-dequantize in place. Throws InputError if a value is not finite.
+  // Why this quantizer cannot take a tensor of this shape (a GGML type needs rows that are whole
+  // blocks), empty when it can. apply() throws InputError with the same text.
+  virtual std::string shape_problem(const std::vector<int64_t>& shape) const {
+    (void)shape;
+    return {};
+  }
+  // Quantize-dequantize in place. Throws InputError if a value is not finite or shape_problem().
   virtual void apply(TensorData& t) const = 0;
 };
 
