@@ -7,6 +7,7 @@
 #include "qspectra/core/error.hpp"
 #include "qspectra/io/dtype.hpp"
 #include "qspectra/io/gguf.hpp"
+#include "qspectra/types/element_type.hpp"
 
 namespace qspectra::io {
 
@@ -45,23 +46,21 @@ TensorData GgufFile::read(const TensorInfo& t) const {
   const uint32_t id = it->ggml_type;
   const std::byte* src = bytes.data();
   double* dst = out.values.data();
+  const auto* traits = types::find_by_ggml_id(id);
+  if (!traits || !traits->readable()) throw InputError(path_, t.name + ": GGML type cannot be read");
   MappedFile::guarded_read(path_, [=] {
-    // Plain types widen exactly (F16/BF16/F32 through float gives the same numbers); quantized ones are
-    // dequantized to float32 as ggml does, a chunk at a time, then widened.
-    if (ti->block_size == 1 && ti->name != "F32" && ti->name != "F16" && ti->name != "BF16") {
-      const DType dt = ti->name == "F64" ? DType::F64 : ti->name == "I8" ? DType::I8 : ti->name == "I16" ? DType::I16
-                       : ti->name == "I32" ? DType::I32 : DType::I64;
-      widen_to_double(dt, src, n, dst);
-      return;
-    }
-    constexpr std::size_t kChunk = 8192;  // a multiple of every block size (1, 32, 256)
+    // Plain types widen exactly; block types are dequantized to float32 as ggml does, a chunk at a
+    // time into a stack buffer (no allocation: this may be left by siglongjmp), then widened.
+    if (traits->to_double) return traits->to_double(src, dst, n);
+    constexpr std::size_t kChunk = 8192;  // a multiple of every block size (32, 256)
     float buf[kChunk];
     for (std::size_t k = 0; k < n; k += kChunk) {
       const std::size_t m = std::min(kChunk, n - k);
-      ggml_dequantize(id, src + k / ti->block_size * ti->type_size, m, buf);
+      traits->to_float(src + k / ti->block_size * ti->type_size, buf, m);
       for (std::size_t j = 0; j < m; ++j) dst[k + j] = buf[j];
     }
   });
+
   if (n_head_ > 0 && t.name.rfind("blk.", 0) == 0) {
     const auto ends = [&](std::string_view x) { return t.name.size() > x.size() && t.name.compare(t.name.size() - x.size(), x.size(), x) == 0; };
     if (ends(".attn_q.weight") && !unpermute_llama_rows(out, n_head_))

@@ -9,6 +9,7 @@
 
 #include "qspectra/core/error.hpp"
 #include "qspectra/io/gguf.hpp"
+#include "qspectra/types/element_type.hpp"
 
 namespace qspectra::io {
 namespace {
@@ -172,14 +173,17 @@ std::string gguf_value_text(const GgufValue& v, std::size_t max_elems) {
     case GgufType::STRING: {
       std::string s = "\"";
       for (char c : v.s.substr(0, 200)) s += (static_cast<unsigned char>(c) < 0x20) ? '?' : c;  // keep one line
-      return s + (v.s.size() > 200 ? "...\"" : "\"");
+      s.append(v.s.size() > 200 ? "...\"" : "\"");
+      return s;
     }
     case GgufType::ARRAY: {
-      std::string s = "[" + std::string(gguf_type_name(v.elem_type)) + " x " + std::to_string(v.count);
+      std::string s = "[";
+      s.append(gguf_type_name(v.elem_type)).append(" x ").append(std::to_string(v.count));
       const auto elems = gguf_array_elements(v, max_elems);
       // Nested arrays show fewer elements per level, so the text stays short at any depth.
-      for (std::size_t k = 0; k < elems.size(); ++k) s += (k == 0 ? ": " : ", ") + gguf_value_text(elems[k], max_elems / 4);
-      return s + (v.count > elems.size() ? ", ...]" : "]");
+      for (std::size_t k = 0; k < elems.size(); ++k) s.append(k == 0 ? ": " : ", ").append(gguf_value_text(elems[k], max_elems / 4));
+      s.append(v.count > elems.size() ? ", ...]" : "]");
+      return s;
     }
   }
   return "?";
@@ -310,11 +314,10 @@ std::vector<TensorInfo> gguf_tensor_infos(const GgufHeader& h) {
     i.data_end = t.offset + t.nbytes;
     if (const auto* ti = ggml_type_info(t.ggml_type)) {
       i.stored_type = std::string(ti->name);
-      if (!ggml_type_readable(t.ggml_type)) i.skip_reason = "GGML type " + i.stored_type + " cannot be dequantized by this build";
     } else {
       i.stored_type = "GGML#" + std::to_string(t.ggml_type);
-      i.skip_reason = "unknown GGML type id " + std::to_string(t.ggml_type);
     }
+    i.skip_reason = types::ggml_unsupported_reason(t.ggml_type);  // empty when readable
     out.push_back(std::move(i));
   }
   std::sort(out.begin(), out.end(), [](const TensorInfo& a, const TensorInfo& b) { return a.name < b.name; });

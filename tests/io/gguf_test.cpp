@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <cstdlib>
 #include <filesystem>
 
 #include "expect_open_error.hpp"
@@ -81,6 +82,32 @@ TEST(Gguf, Q8_0DequantizationEqualsGgmlBitForBit) {
     ++checked;
   }
   EXPECT_EQ(checked, 3);
+}
+
+// The whole shared oracle through the reader: every tensor of ggml's two golden GGUFs (18 types; MXFP4 and
+// the K-quants included) read by GgufFile equals ggml's to_float bit for bit, in [rows, row length] shape.
+TEST(Gguf, SharedOracleEveryGoldenTensorThroughTheReader) {
+  const char* env = std::getenv("QSPECTRA_GGUF_ORACLE");
+  const std::string dir = env ? env : std::string(QSPECTRA_SHARED_DIR) + "/reference/gguf";
+  if (!fs::exists(dir + "/stories260k_golden.gguf"))
+    GTEST_SKIP() << "SKIPPED: the shared GGML oracle is not at " << dir << " (set QSPECTRA_GGUF_ORACLE)";
+  int checked = 0;
+  for (const std::string stem : {"stories260k_golden", "synthetic_golden"}) {
+    auto f = GgufFile::open(dir + "/" + stem + ".gguf");
+    auto golden = SafetensorsFile::open(dir + "/" + stem + "_dequant.safetensors");
+    ASSERT_EQ(f->tensors().size(), golden->header().tensors.size());
+    for (const auto& t : f->tensors()) {
+      ASSERT_TRUE(t.readable()) << t.name << ": " << t.unreadable_reason();
+      const auto* g = golden->find(t.name);
+      ASSERT_NE(g, nullptr) << t.name;
+      const auto ours = f->read(t);
+      const auto want = golden->read(*g);
+      ASSERT_EQ(ours.shape, want.shape) << t.name;
+      ASSERT_TRUE(ours.values == want.values) << t.name << " (" << t.type_name() << ")";
+      ++checked;
+    }
+  }
+  EXPECT_EQ(checked, 325 + 54);
 }
 
 TEST(Gguf, F32TensorEqualsTheSafetensorsSource) {
