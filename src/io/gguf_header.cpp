@@ -52,10 +52,13 @@ public:
     pos_ += n;
     return s;
   }
-  std::string string(const char* what) {
+  std::string string(const char* what, uint64_t limit = kGgufMaxString) {
     const auto n = get<uint64_t>(what);
-    if (n > kGgufMaxString) fail(std::string(what) + " length " + std::to_string(n) + " exceeds the limit " + std::to_string(kGgufMaxString));
+    if (n > limit) fail(std::string(what) + " length " + std::to_string(n) + " exceeds the limit " + std::to_string(limit));
     auto s = take(n, what);
+    if (n > string_budget_)
+      fail("keys, names and string values exceed " + std::to_string(kGgufMaxStringBytes) + " bytes in all");
+    string_budget_ -= n;
     return {reinterpret_cast<const char*>(s.data()), s.size()};
   }
   // Skip one encoded value of type `t`, validating it (used for array elements).
@@ -125,6 +128,7 @@ private:
   std::span<const std::byte> buf_;
   const std::string& label_;
   uint64_t pos_ = 0;
+  uint64_t string_budget_ = kGgufMaxStringBytes;
 };
 
 }  // namespace
@@ -231,7 +235,7 @@ GgufHeader parse_gguf(std::span<const std::byte> file, const std::string& label)
   std::unordered_set<std::string> keys;
   for (uint64_t k = 0; k < n_kv; ++k) {
     GgufKV kv;
-    kv.key = r.string("metadata key");
+    kv.key = r.string("metadata key", kGgufMaxName);
     const auto t = r.get<uint32_t>("metadata value type");
     if (!known_type(t)) r.fail(kv.key + ": unknown metadata value type " + std::to_string(t));
     kv.value = r.value(static_cast<GgufType>(t));
@@ -249,7 +253,7 @@ GgufHeader parse_gguf(std::span<const std::byte> file, const std::string& label)
   std::unordered_set<std::string> names;
   for (uint64_t k = 0; k < n_tensors; ++k) {
     GgufTensor t;
-    t.name = r.string("tensor name");
+    t.name = r.string("tensor name", kGgufMaxName);
     if (!names.insert(t.name).second) r.fail("duplicate tensor name " + t.name);
     const auto n_dims = r.get<uint32_t>("tensor dims");
     if (n_dims < 1 || n_dims > 4) r.fail(t.name + ": " + std::to_string(n_dims) + " dims (GGUF allows 1 to 4)");

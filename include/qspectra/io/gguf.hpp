@@ -81,9 +81,13 @@ struct GgufHeader {
 };
 
 // Limits on what a header may declare (real models stay far below; each is checked before allocating).
-inline constexpr uint64_t kGgufMaxTensors = 1u << 20;
+// Memory stays bounded whatever the file: ~300 bytes per tensor, ~200 per KV, decoded strings at most
+// kGgufMaxStringBytes in all (arrays are not decoded).
+inline constexpr uint64_t kGgufMaxTensors = 1u << 17;
 inline constexpr uint64_t kGgufMaxKV = 1u << 16;
-inline constexpr uint64_t kGgufMaxString = 1u << 20;   // a key, tensor name or string value, bytes
+inline constexpr uint64_t kGgufMaxName = 1u << 16;          // a key or tensor name, bytes
+inline constexpr uint64_t kGgufMaxString = 64u << 20;       // one string value (an embedded tokenizer.json), bytes
+inline constexpr uint64_t kGgufMaxStringBytes = 64u << 20;  // all decoded keys, names and string values
 inline constexpr uint32_t kGgufMaxArrayDepth = 8;
 
 // Parse and validate the whole file image: magic, version 2 or 3, counts and lengths bounded by the
