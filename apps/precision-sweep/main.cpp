@@ -26,7 +26,8 @@ bit-widths. Each layer is read once; every variant is computed while it is in me
 
 Variants are quantizer specs (docs/quantizers.md): fp32, fp16, bf16, fp8_e4m3, fp8_e5m2 (precision
 casts); sym:B (per tensor), sym:B:channel, sym:B:gG (groups of G inputs), usym:B, asym:B[:channel|:gG],
-clip:B:Ks, nf4[:gG], fp4[:gG], lloyd:B.
+clip:B:Ks, nf4[:gG], fp4[:gG], lloyd:B; GGML types (llama.cpp's formats, ggml's exact bytes): q8_0,
+q4_0, q4_1, q5_0, q5_1, q2_k, q3_k, q4_k, q5_k, q6_k, iq4_nl, iq4_xs, tq1_0, tq2_0, mxfp4.
 
 Outputs (in --out-dir): sweep_long.csv (one row per layer x variant, every ww-analyze column plus
 quantization errors), precision_alpha_hill_results.csv (wide, one row per layer), precision_summary_statistics.csv

@@ -21,7 +21,8 @@ namespace {
 
 std::string method_help() {
   std::string s = "comma-separated methods (default: all listed below; also vq_dD, pq_dD_mM, and quantizer specs:\n"
-                  "  sym:4:channel runs at 4 bits only, sym:B:g64 / asym:B:channel at every --bits value):";
+                  "  sym:4:channel runs at 4 bits only, sym:B:g64 / asym:B:channel at every --bits value;\n"
+                  "  GGML types q8_0 q4_0 q4_1 q5_0 q5_1 q2_k..q6_k iq4_nl iq4_xs tq1_0 tq2_0 mxfp4 at their nominal bits):";
   for (const auto& m : rd::rd_methods()) s += fmt::format("\n  {:<13} {} (bits {}-{})", m.name, m.description, m.min_bits, m.max_bits);
   return s;
 }

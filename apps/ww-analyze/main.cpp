@@ -112,7 +112,7 @@ int main(int argc, char** argv) {
   app::add_extra_metric_options(cli, c);
   app::add_peft_options(cli, c);
   cli.add_option("--quantize", c.analyze.quantize,
-                 "analyse the model as quantized by SPEC (e.g. sym:8:channel, sym:4:g128, nf4, bf16); adds "
+                 "analyse the model as quantized by SPEC (e.g. sym:8:channel, sym:4:g128, nf4, bf16, q4_k); adds "
                  "the quantization error columns (see docs/quantizers.md)");
   app::add_output_options(cli, c, "ww");
   cli.add_option("--format", formats, "outputs: csv (ww_layers.csv), json (ww_summary.json), table (stdout)")

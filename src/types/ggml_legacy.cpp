@@ -117,8 +117,8 @@ void quantize_q4_0(const float* x, std::byte* dst, std::size_t n) {
     for (std::size_t j = 0; j < kQK / 2; ++j) {
       const float x0 = x[j] * id;
       const float x1 = x[j + kQK / 2] * id;
-      const int q0 = std::min(15, static_cast<int>(x0 + 8.5f));
-      const int q1 = std::min(15, static_cast<int>(x1 + 8.5f));
+      const int q0 = std::min<int>(15, ggml_float_to_int8(x0 + 8.5f));
+      const int q1 = std::min<int>(15, ggml_float_to_int8(x1 + 8.5f));
       put8(dst + 2 + j, static_cast<unsigned>(q0) | (static_cast<unsigned>(q1) << 4));
     }
   }
@@ -135,8 +135,8 @@ void quantize_q4_1(const float* x, std::byte* dst, std::size_t n) {
     for (std::size_t j = 0; j < kQK / 2; ++j) {
       const float x0 = (x[j] - min) * id;
       const float x1 = (x[j + kQK / 2] - min) * id;
-      const int q0 = std::min(15, static_cast<int>(x0 + 0.5f));
-      const int q1 = std::min(15, static_cast<int>(x1 + 0.5f));
+      const int q0 = std::min<int>(15, ggml_float_to_int8(x0 + 0.5f));
+      const int q1 = std::min<int>(15, ggml_float_to_int8(x1 + 0.5f));
       put8(dst + 4 + j, static_cast<unsigned>(q0) | (static_cast<unsigned>(q1) << 4));
     }
   }
@@ -153,8 +153,8 @@ void quantize_q5_0(const float* x, std::byte* dst, std::size_t n) {
     for (std::size_t j = 0; j < kQK / 2; ++j) {
       const float x0 = x[j] * id;
       const float x1 = x[j + kQK / 2] * id;
-      const unsigned q0 = static_cast<unsigned>(std::min(31, static_cast<int>(x0 + 16.5f)));
-      const unsigned q1 = static_cast<unsigned>(std::min(31, static_cast<int>(x1 + 16.5f)));
+      const unsigned q0 = static_cast<unsigned>(std::min<int>(31, ggml_float_to_int8(x0 + 16.5f)));
+      const unsigned q1 = static_cast<unsigned>(std::min<int>(31, ggml_float_to_int8(x1 + 16.5f)));
       put8(dst + 6 + j, (q0 & 0x0F) | ((q1 & 0x0F) << 4));
       qh |= ((q0 & 0x10u) >> 4) << j;
       qh |= ((q1 & 0x10u) >> 4) << (j + kQK / 2);
@@ -175,8 +175,8 @@ void quantize_q5_1(const float* x, std::byte* dst, std::size_t n) {
     for (std::size_t j = 0; j < kQK / 2; ++j) {
       const float x0 = (x[j] - min) * id;
       const float x1 = (x[j + kQK / 2] - min) * id;
-      const unsigned q0 = static_cast<uint8_t>(static_cast<int>(x0 + 0.5f));  // ggml does not clamp here
-      const unsigned q1 = static_cast<uint8_t>(static_cast<int>(x1 + 0.5f));
+      const unsigned q0 = static_cast<uint8_t>(ggml_float_to_int8(x0 + 0.5f));  // ggml does not clamp here
+      const unsigned q1 = static_cast<uint8_t>(ggml_float_to_int8(x1 + 0.5f));
       put8(dst + 8 + j, (q0 & 0x0F) | ((q1 & 0x0F) << 4));
       qh |= ((q0 & 0x10u) >> 4) << j;
       qh |= ((q1 & 0x10u) >> 4) << (j + kQK / 2);
@@ -193,7 +193,7 @@ void quantize_q8_0(const float* x, std::byte* dst, std::size_t n) {
     const float id = d != 0.0f ? 1.0f / d : 0.0f;
     put16(dst, fp32_to_fp16(d));
     // roundf: half away from zero
-    for (std::size_t j = 0; j < kQK; ++j) put8(dst + 2 + j, static_cast<unsigned>(static_cast<int>(std::round(x[j] * id))));
+    for (std::size_t j = 0; j < kQK; ++j) put8(dst + 2 + j, static_cast<uint8_t>(ggml_float_to_int8(std::round(x[j] * id))));
   }
 }
 

@@ -32,6 +32,14 @@ inline int nearest_int(float x) {
   return static_cast<int>(i & 0x007FFFFFu) - 0x00400000;
 }
 
+// ggml's `(int8_t)f` as x86-64 executes it (cvttss2si, then the low byte): truncation toward zero,
+// and INT_MIN (low byte 0) for NaN or values beyond int32, which a block of subnormal weights can
+// produce (1/d overflows). Defined behaviour here, where a plain cast would be undefined.
+inline int8_t ggml_float_to_int8(float f) {
+  const int32_t i = (f > -2147483648.f && f < 2147483648.f) ? static_cast<int32_t>(f) : INT32_MIN;
+  return static_cast<int8_t>(i);
+}
+
 // plain scalars (scalar_types.cpp)
 void f32_to_float(const std::byte*, float*, std::size_t);
 void f16_to_float(const std::byte*, float*, std::size_t);

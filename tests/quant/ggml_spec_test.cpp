@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "qspectra/core/error.hpp"
+#include "qspectra/io/safetensors.hpp"
 #include "qspectra/quant/quantizer.hpp"
 #include "qspectra/quant/spec.hpp"
 
@@ -83,6 +84,31 @@ TEST(GgmlSpec, NonFiniteInputIsAnError) {
   TensorData t{{1, 32}, std::vector<double>(32, 1.0)};
   t.values[3] = NAN;
   EXPECT_THROW(make_quantizer("q4_0")->apply(t), InputError);
+}
+
+}  // namespace
+}  // namespace qspectra::quant
+
+namespace qspectra::quant {
+namespace {
+
+// End to end: --quantize TYPE on a source gives ggml's own dequantized floats (in-tree golden subset).
+TEST(GgmlSpec, QuantizeDequantizeEqualsGgmlGolden) {
+  auto f = io::SafetensorsFile::open(std::string(QSPECTRA_TEST_DATA_DIR) + "/gguf/ggml_golden_slices.safetensors");
+  int checked = 0;
+  for (const char* slice : {"edge", "t3_outliers"}) {
+    const auto* src = f->find(std::string(slice) + ".source");
+    ASSERT_NE(src, nullptr);
+    for (const char* type : {"q8_0", "q4_0", "q4_1", "q5_0", "q5_1", "q2_k", "q3_k", "q4_k", "q5_k", "q6_k", "iq4_nl",
+                             "iq4_xs", "tq1_0", "tq2_0", "mxfp4"}) {
+      TensorData t = f->read(*src);
+      make_quantizer(type)->apply(t);
+      const TensorData golden = f->read(*f->find(std::string(slice) + "." + type + ".dequant"));
+      EXPECT_EQ(t.values, golden.values) << slice << " " << type;
+      ++checked;
+    }
+  }
+  EXPECT_EQ(checked, 30);
 }
 
 }  // namespace

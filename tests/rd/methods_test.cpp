@@ -226,3 +226,23 @@ TEST(RdMethods, OverflowAndNonFiniteStatus) {
   EXPECT_EQ(nf.note, "3 non-finite weight(s): not quantized");
   EXPECT_EQ(run_rd_method("uniform_asym", 4, std::vector<double>(256, 0.5), {256}).status, "ok");
 }
+
+TEST(RdMethods, GgmlTypesRunAtTheirNominalBitsWithTheRealRate) {
+  const auto m = find_rd_method("q4_k");
+  ASSERT_TRUE(m);
+  EXPECT_EQ(m->min_bits, 4);
+  EXPECT_EQ(m->max_bits, 4);
+  std::vector<double> w(4 * 256);
+  for (size_t i = 0; i < w.size(); ++i) w[i] = std::sin(0.37 * double(i));
+  const RdPoint p = run_rd_method("q4_k", 4, w, {4, 256}, RdOptions{});
+  EXPECT_FALSE(p.skipped) << p.note;
+  EXPECT_DOUBLE_EQ(p.rate, 4.5);
+  EXPECT_DOUBLE_EQ(p.rate_with_codebook, 4.5);
+  EXPECT_GT(p.sqnr_db, 15);
+  EXPECT_TRUE(run_rd_method("q4_k", 3, w, {4, 256}, RdOptions{}).skipped);
+  // Rows that are not whole 256-blocks: a skipped point naming the block size, not an exception.
+  const RdPoint s = run_rd_method("q4_k", 4, std::vector<double>(2 * 172, 0.1), {2, 172}, RdOptions{});
+  EXPECT_TRUE(s.skipped);
+  EXPECT_NE(s.note.find("256"), std::string::npos) << s.note;
+  EXPECT_FALSE(run_rd_method("q8_0", 8, std::vector<double>(2 * 64, 0.1), {2, 64}, RdOptions{}).skipped);
+}

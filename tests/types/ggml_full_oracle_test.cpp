@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdlib>
+#include <cstring>
 #include <iostream>
 #include <filesystem>
 #include <fstream>
@@ -44,9 +45,12 @@ std::vector<Row> manifest(const std::string& dir) {
   return rows;
 }
 
+// A copy, aligned for T (the data sections of the oracle's files need not be).
 template <class T>
-std::span<const T> as(std::span<const std::byte> raw) {
-  return {reinterpret_cast<const T*>(raw.data()), raw.size() / sizeof(T)};
+std::vector<T> as(std::span<const std::byte> raw) {
+  std::vector<T> out(raw.size() / sizeof(T));
+  std::memcpy(out.data(), raw.data(), out.size() * sizeof(T));
+  return out;
 }
 
 TEST(GgmlFullOracle, EveryGoldenTensor) {

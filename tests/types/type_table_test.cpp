@@ -130,3 +130,28 @@ TEST(Half, Bf16RoundsToNearestEvenAndQuietsNaN) {
 
 }  // namespace
 }  // namespace qspectra::types
+
+namespace qspectra::types {
+namespace {
+
+TEST(TypeTable, EveryQuantizerTakesZerosAndSubnormalsWithFiniteResults) {
+  // Outside the oracle (ggml's own behaviour there is x86-specific): tiny blocks must neither crash
+  // nor hit undefined float-to-int casts (a subnormal scale makes 1/d overflow).
+  for (const auto& t : all_types()) {
+    if (!t.quantizable()) continue;
+    for (float scale : {0.0f, 1e-45f, 1e-40f, 1e-38f}) {
+      std::vector<float> x(256);
+      for (std::size_t i = 0; i < x.size(); ++i) x[i] = scale * static_cast<float>(static_cast<int>(i % 7) - 3);
+      std::vector<std::byte> q(256 / t.block_size * t.block_bytes);
+      t.from_float(x.data(), q.data(), x.size());
+      std::vector<float> y(256);
+      t.to_float(q.data(), y.data(), y.size());
+      for (std::size_t i = 0; i < y.size(); ++i) ASSERT_TRUE(std::isfinite(y[i])) << t.name << " " << scale << " " << i;
+      if (scale == 0.0f)
+        for (float v : y) EXPECT_EQ(v, 0.0f) << t.name;
+    }
+  }
+}
+
+}  // namespace
+}  // namespace qspectra::types
