@@ -88,3 +88,51 @@ for sub, seeds in (("safetensors", SAFETENSORS), ("index_json", INDEX)):
     for name, content in seeds.items():
         with open(os.path.join(d, name), "wb") as f:
             f.write(content if isinstance(content, bytes) else content.encode())
+
+
+# GGUF (fuzz_gguf): little-endian images of the reader's test writer's shape.
+def gstr(s):
+    s = s.encode() if isinstance(s, str) else s
+    return struct.pack("<Q", len(s)) + s
+
+
+def gguf(kvs=b"", n_kv=0, tensors=(), version=3, align=32, n_tensors=None, data_pad=True):
+    """tensors: list of (name, ne list, ggml type, bytes)."""
+    out = b"GGUF" + struct.pack("<IQQ", version, len(tensors) if n_tensors is None else n_tensors, n_kv) + kvs
+    data, offs = b"", []
+    for name, ne, typ, raw in tensors:
+        offs.append(len(data))
+        data += raw + b"\0" * (-len(raw) % align)
+    for (name, ne, typ, raw), off in zip(tensors, offs):
+        out += gstr(name) + struct.pack("<I", len(ne)) + struct.pack("<%dq" % len(ne), *ne) + struct.pack("<IQ", typ, off)
+    if tensors:
+        out += b"\0" * (-len(out) % align)
+    return out + data
+
+
+def kv(key, typ, payload):
+    return gstr(key) + struct.pack("<I", typ) + payload
+
+
+GGUF_SEEDS = {
+    "valid_f32": gguf(kv("general.architecture", 8, gstr("llama")), 1, [("blk.0.attn_q.weight", [2, 2], 0, f32(1, 2, 3, 4))]),
+    "valid_q8_0": gguf(b"", 0, [("w", [32, 1], 8, b"\x00\x3c" + bytes(range(32)))]),
+    "valid_all_kv": gguf(kv("a", 0, b"\x01") + kv("b", 7, b"\x01") + kv("c", 12, struct.pack("<d", 0.5)) +
+                         kv("d", 9, struct.pack("<IQ", 8, 2) + gstr("x") + gstr("yz")) +
+                         kv("e", 9, struct.pack("<IQ", 9, 1) + struct.pack("<IQ", 4, 2) + struct.pack("<II", 1, 2)), 5),
+    "valid_v2_align64": gguf(kv("general.alignment", 4, struct.pack("<I", 64)), 1, [("t", [4], 0, f32(1, 2, 3, 4))],
+                             version=2, align=64),
+    "valid_unknown_type": gguf(b"", 0, [("t", [4], 99, b"\0" * 16), ("u", [2], 1, b"\0\x3c\0\x3c")]),
+    "bad_magic": b"GGUX" + bytes(20),
+    "bad_version1": b"GGUF" + struct.pack("<IQQ", 1, 0, 0),
+    "bad_tensor_count": b"GGUF" + struct.pack("<IQQ", 3, 2 ** 63, 0),
+    "bad_string_len": b"GGUF" + struct.pack("<IQQ", 3, 0, 1) + struct.pack("<Q", 2 ** 62) + bytes(16),
+    "bad_array_len": b"GGUF" + struct.pack("<IQQ", 3, 0, 1) + kv("k", 9, struct.pack("<IQ", 4, 2 ** 60)),
+    "bad_dims_overflow": gguf(b"", 0, [("t", [2 ** 40, 2 ** 40], 0, b"")]),
+    "bad_alignment": gguf(kv("general.alignment", 4, struct.pack("<I", 48)), 1),
+}
+d = os.path.join(HERE, "corpus", "gguf")
+os.makedirs(d, exist_ok=True)
+for name, content in GGUF_SEEDS.items():
+    with open(os.path.join(d, name), "wb") as f:
+        f.write(content)

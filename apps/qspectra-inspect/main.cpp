@@ -48,6 +48,13 @@ int main(int argc, char** argv) {
                 std::string(io::layout_name(model.layout())).c_str(), model.files().size(), model.tensors().size());
     for (const auto& f : model.files()) std::printf("  %s (%llu bytes)\n", f.name.c_str(), (unsigned long long)f.size);
     for (const auto& n : model.notes()) std::printf("note: %s\n", n.c_str());
+    if (const auto* h = model.gguf_header()) {
+      std::printf("GGUF v%u metadata (%zu keys, alignment %llu):\n", h->version, h->kv.size(), (unsigned long long)h->alignment);
+      report::TextTableOptions mopts;
+      mopts.max_name_width = 70;
+      std::fputs(report::to_text_table(report::gguf_metadata_table(*h), mopts).c_str(), stdout);
+      std::printf("\n");
+    }
 
     // The readable view of the same rows: "analysed" says yes, or no and why.
     const auto rows = report::inspect_table(model, sel, selected_only);

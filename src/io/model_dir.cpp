@@ -30,6 +30,7 @@ bool is_torch_index(const std::string& n) { return starts_with(n, "pytorch_model
 bool is_torch_model(const std::string& n) { return starts_with(n, "pytorch_model") && ends_with(n, ".bin"); }
 bool is_torch_adapter(const std::string& n) { return starts_with(n, "adapter_model") && ends_with(n, ".bin"); }
 bool is_torch_other(const std::string& n) { return ends_with(n, ".pt") || ends_with(n, ".pth"); }
+bool is_gguf(const std::string& n) { return ends_with(n, ".gguf"); }
 
 class SafetensorsSource final : public TensorSource {
 public:
@@ -42,6 +43,20 @@ public:
 
 private:
   std::shared_ptr<SafetensorsFile> f_;
+};
+
+class GgufSource final : public TensorSource {
+public:
+  explicit GgufSource(std::shared_ptr<GgufFile> f) : f_(std::move(f)) {}
+  const std::string& path() const override { return f_->path(); }
+  uint64_t file_size() const override { return f_->file_size(); }
+  const std::vector<TensorInfo>& tensors() const override { return f_->tensors(); }
+  TensorData read(const TensorInfo& t) const override { return f_->read(t); }
+  void release(const TensorInfo& t) const override { f_->release(t); }
+  const GgufFile* gguf() const override { return f_.get(); }
+
+private:
+  std::shared_ptr<GgufFile> f_;
 };
 
 // index.json and config.json: small text files, read whole. Capped (as a safetensors header) so that a
@@ -80,7 +95,7 @@ std::string join(const std::vector<std::string>& v) {
 
 // The stored input embedding an untied lm_head would share, named as in the supported styles.
 const ModelTensor* find_embedding(const std::vector<ModelTensor>& ts) {
-  for (const char* suffix : {"embed_tokens.weight", "tok_embeddings.weight", "wte.weight", "word_embeddings.weight",
+  for (const char* suffix : {"embed_tokens.weight", "token_embd.weight", "tok_embeddings.weight", "wte.weight", "word_embeddings.weight",
                              "embed_in.weight", "shared.weight"})
     for (const auto& t : ts)
       if (ends_with(t.info.name, suffix)) return &t;
@@ -97,6 +112,7 @@ std::string_view layout_name(ModelLayout l) {
     case ModelLayout::OtherSafetensors: return "other-safetensors";
     case ModelLayout::SingleFile: return "single-file";
     case ModelLayout::OtherTorch: return "other-torch";
+    case ModelLayout::Gguf: return "gguf";
   }
   return "?";
 }
@@ -108,11 +124,15 @@ ModelDir ModelDir::open(const std::string& path) {
   const auto st = fs::status(path, ec);
   if (ec || !fs::exists(st)) throw InputError(path, "no such file or directory");
 
+  std::vector<std::shared_ptr<GgufFile>> gguf_parts;
   auto add_file = [&](const fs::path& p) {
     std::shared_ptr<SafetensorsFile> f;
     std::shared_ptr<const TensorSource> src;
     if (is_torch_file(p.filename().string())) {
       src = torch::open_checkpoint(p.string());
+    } else if (is_gguf(p.filename().string())) {
+      gguf_parts.push_back(GgufFile::open(p.string()));
+      src = std::make_shared<GgufSource>(gguf_parts.back());
     } else {
       f = SafetensorsFile::open(p.string());
       src = std::make_shared<SafetensorsSource>(f);
@@ -133,7 +153,54 @@ ModelDir ModelDir::open(const std::string& path) {
     }
   };
 
+  // A GGUF model: one file, or every part of a split model (named <prefix>-0000k-of-0000N.gguf).
+  auto add_gguf = [&](const fs::path& dir, const std::vector<std::string>& ggufs, const std::string& label) {
+    m.layout_ = ModelLayout::Gguf;
+    std::vector<std::string> parts = ggufs;
+    const auto split = parse_gguf_split_name(ggufs.front());
+    if (split && split->count > 1) {
+      parts.clear();
+      for (int k = 1; k <= split->count; ++k) {
+        const std::string n = gguf_split_file_name(split->prefix, k, split->count);
+        if (!fs::is_regular_file(dir / n, ec))
+          throw InputError(label, "split GGUF model " + split->prefix + ": part " + n + " is missing");
+        parts.push_back(n);
+      }
+      for (const auto& g : ggufs)
+        if (std::find(parts.begin(), parts.end(), g) == parts.end())
+          throw InputError(label, "several GGUF models in the directory (" + join(ggufs) + "): pass one file");
+    } else if (ggufs.size() > 1) {
+      throw InputError(label, "several GGUF models in the directory (" + join(ggufs) + "): pass one file");
+    }
+    for (std::size_t k = 0; k < parts.size(); ++k) {
+      const std::size_t fi = add_file(dir / parts[k]);
+      const GgufHeader& h = m.sources_[fi]->gguf()->header();
+      // llama.cpp's gguf-split writes split.no (0-based) and split.count in every part.
+      const auto no = h.find_int("split.no"), count = h.find_int("split.count");
+      if (split && split->count > 1 && ((count && *count != split->count) || (no && *no != static_cast<int64_t>(k))))
+        throw InputError(m.files_[fi].path, "split.no/split.count metadata (" + std::to_string(no.value_or(-1)) + "/" +
+                                                std::to_string(count.value_or(-1)) + ") do not match the file name");
+      add_all_tensors(fi);
+    }
+    const GgufHeader& h = *m.gguf_header();
+    // Every part reads attn_q/attn_k in Hugging Face row order, with the first part's head counts.
+    if (const auto heads = gguf_llama_heads(h))
+      for (const auto& part : gguf_parts) part->set_llama_heads(heads->first, heads->second);
+    m.notes_.push_back("GGUF v" + std::to_string(h.version) + (parts.size() > 1 ? ", split model of " + std::to_string(parts.size()) + " parts" : std::string()) +
+                       ": tensors are dequantized to float on read; shapes are [rows, row length]");
+    const auto has = [&](std::string_view n) {
+      return std::any_of(m.tensors_.begin(), m.tensors_.end(), [&](const ModelTensor& t) { return t.info.name == n; });
+    };
+    if (has("token_embd.weight") && !has("output.weight"))
+      m.notes_.push_back("output.weight is not stored: llama.cpp ties it to token_embd.weight (analysed once as the embedding)");
+  };
+
   if (fs::is_regular_file(st)) {
+    const fs::path p(path);
+    if (is_gguf(p.filename().string())) {
+      add_gguf(p.parent_path().empty() ? fs::path(".") : p.parent_path(), {p.filename().string()}, path);
+      return m;
+    }
     m.layout_ = ModelLayout::SingleFile;
     add_all_tensors(add_file(path));
     return m;
@@ -146,8 +213,10 @@ ModelDir ModelDir::open(const std::string& path) {
 
   std::vector<std::string> indexes, model, adapter, other;
   std::vector<std::string> t_indexes, t_model, t_adapter, t_other;  // the same sets of PyTorch files
+  std::vector<std::string> ggufs;
   for (const auto& n : names) {
-    if (is_index(n)) indexes.push_back(n);
+    if (is_gguf(n)) ggufs.push_back(n);
+    else if (is_index(n)) indexes.push_back(n);
     else if (is_model(n)) model.push_back(n);
     else if (is_adapter(n)) adapter.push_back(n);
     else if (is_safetensors(n)) other.push_back(n);
@@ -156,8 +225,14 @@ ModelDir ModelDir::open(const std::string& path) {
     else if (is_torch_adapter(n)) t_adapter.push_back(n);
     else if (is_torch_other(n)) t_other.push_back(n);
   }
-  // Safetensors are preferred; PyTorch checkpoints are read only from a directory without any.
-  const bool use_torch = indexes.empty() && model.empty() && adapter.empty() && other.empty();
+  // Safetensors are preferred, then GGUF; PyTorch checkpoints are read only from a directory without either.
+  const bool no_safetensors = indexes.empty() && model.empty() && adapter.empty() && other.empty();
+  if (no_safetensors && !ggufs.empty()) {
+    add_gguf(dir, ggufs, path);
+    return m;
+  }
+  if (!ggufs.empty()) m.notes_.push_back("safetensors and GGUF files: reading the safetensors, ignoring " + join(ggufs));
+  const bool use_torch = no_safetensors;
   std::vector<std::string> torch_all = t_model;
   torch_all.insert(torch_all.end(), t_adapter.begin(), t_adapter.end());
   torch_all.insert(torch_all.end(), t_other.begin(), t_other.end());
@@ -217,7 +292,7 @@ ModelDir ModelDir::open(const std::string& path) {
                                          " (WeightWatcher itself reads only files named model*.safetensors)");
     } else {
       throw InputError(path, "no *.safetensors file in the directory (nor a PyTorch checkpoint: "
-                             "pytorch_model*.bin, adapter_model*.bin, *.pt, *.pth)");
+                             "pytorch_model*.bin, adapter_model*.bin, *.pt, *.pth; nor a *.gguf)");
     }
     for (const auto& n : read) add_all_tensors(add_file(dir / n));
   }
@@ -260,6 +335,12 @@ const SafetensorsFile& ModelDir::file(std::size_t index) const {
   const auto& f = open_files_.at(index);
   if (!f) throw InputError(files_.at(index).path, "not a safetensors file (a PyTorch checkpoint)");
   return *f;
+}
+
+const GgufHeader* ModelDir::gguf_header() const {
+  for (const auto& s : sources_)
+    if (const auto* g = s->gguf()) return &g->header();
+  return nullptr;
 }
 
 const TensorInfo* TensorSource::find(const std::string& name) const {

@@ -245,6 +245,10 @@ int64_t TensorInfo::numel() const {
   return n;
 }
 
+std::string TensorInfo::type_name() const { return stored_type.empty() ? std::string(dtype_name(dtype)) : stored_type; }
+bool TensorInfo::readable() const { return skip_reason.empty() && dtype_readable(dtype); }
+std::string TensorInfo::unreadable_reason() const { return skip_reason.empty() ? dtype_skip_reason(dtype) : skip_reason; }
+
 SafetensorsHeader parse_safetensors(std::span<const std::byte> file, const std::string& label) {
   if (file.size() < 8)
     throw InputError(label, "file is " + std::to_string(file.size()) + " bytes, too small for the 8-byte header length");

@@ -37,8 +37,20 @@ std::string categorize(std::string_view name, bool is_conv) {
 
   if (in(last, {"lm_head", "embed_out"}) || (parts.size() == 1 && last == "output")) return "lm_head";
   if (in(last, {"embed_tokens", "tok_embeddings", "wte", "wpe", "word_embeddings", "position_embeddings",
-                "token_type_embeddings", "embed_positions", "embed_in", "shared"}))
+                "token_type_embeddings", "embed_positions", "embed_in", "shared", "token_embd", "position_embd",
+                "token_types"}))
     return "embed";
+
+  // llama.cpp's GGUF names (blk.N.attn_q, blk.N.ffn_down_exps, ...): MoE experts (_exps) and shared
+  // experts (_shexp) are MLPs like the dense ones; ffn_gate_inp (the router) stays "other".
+  if (last == "attn_qkv") return "attn_qkv";
+  if (last == "attn_q") return "attn_q";
+  if (last == "attn_k") return "attn_k";
+  if (last == "attn_v") return "attn_v";
+  if (in(last, {"attn_output", "attn_out"})) return "attn_o";
+  if (in(last, {"ffn_gate", "ffn_gate_exps", "ffn_gate_shexp"})) return "mlp_gate";
+  if (in(last, {"ffn_up", "ffn_up_exps", "ffn_up_shexp"})) return "mlp_up";
+  if (in(last, {"ffn_down", "ffn_down_exps", "ffn_down_shexp"})) return "mlp_down";
 
   if (in(last, {"qkv_proj", "query_key_value", "Wqkv", "c_attn", "qkv", "in_proj"})) return "attn_qkv";
   if (in(last, {"q_proj", "query", "wq", "q_lin"}) || (last == "q" && in_attention)) return "attn_q";

@@ -148,7 +148,7 @@ Selection select_layers(const io::ModelDir& model, const SelectorOptions& option
     else if (l.type == LayerType::Unknown) l.skip_reason = unknown_reason(sources.begin()[0]->shape);
     else {
       for (const auto* t : sources)
-        if (l.skip_reason.empty() && !io::dtype_readable(t->dtype)) l.skip_reason = io::dtype_skip_reason(t->dtype);
+        if (l.skip_reason.empty() && !t->readable()) l.skip_reason = t->unreadable_reason();
       if (l.skip_reason.empty()) l.skip_reason = size_filter(l, options);
     }
     l.selected = l.skip_reason.empty();
@@ -228,7 +228,7 @@ Selection select_layers(const io::ModelDir& model, const SelectorOptions& option
     if (include && !std::regex_search(l.name, *include)) l.skip_reason = "not matched by --layers '" + options.include_regex + "'";
     else if (exclude && std::regex_search(l.name, *exclude)) l.skip_reason = "matched by --exclude '" + options.exclude_regex + "'";
     else if (l.type == LayerType::Unknown) l.skip_reason = unknown_reason(t.shape);
-    else if (!io::dtype_readable(t.dtype)) l.skip_reason = io::dtype_skip_reason(t.dtype);
+    else if (!t.readable()) l.skip_reason = t.unreadable_reason();
     else l.skip_reason = size_filter(l, options);
     l.selected = l.skip_reason.empty();
     sel.layers.push_back(std::move(l));

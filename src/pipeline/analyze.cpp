@@ -276,7 +276,7 @@ LayerResult layer_result_template(const io::ModelDir& model, const layers::Layer
   LayerResult r;
   r.info = layer;
   r.file = model.files().at(t.file_index).name;
-  r.file_dtype = std::string(io::dtype_name(t.info.dtype));
+  r.file_dtype = t.info.type_name();
   r.tensor_shape = shape_to_string(t.info.shape);
   if (layer.source != layers::LayerSource::Tensor) {  // the shape of dW = B·A: [out, in]
     const auto& b = model.tensors().at(layer.lora_b_index).info.shape;
@@ -295,7 +295,14 @@ TensorData load_layer_tensor(const io::ModelDir& model, const layers::LayerInfo&
 
 void subtract_base_tensor(TensorData& tensor, const io::ModelDir& base, const std::string& key, bool keep_f64) {
   const auto& ts = base.tensors();
-  auto it = std::find_if(ts.begin(), ts.end(), [&](const io::ModelTensor& t) { return t.info.name == key; });
+  auto find = [&](const std::string& n) {
+    return std::find_if(ts.begin(), ts.end(), [&](const io::ModelTensor& t) { return t.info.name == n; });
+  };
+  auto it = find(key);
+  // A GGUF model against its Hugging Face source (or the other way round): llama.cpp names map to HF
+  // ones (the reader already put attn_q/attn_k rows back in HF order).
+  for (const auto& alt : {io::gguf_to_hf_name(key), io::hf_to_gguf_name(key)})
+    if (it == ts.end() && alt) it = find(*alt);
   if (it == ts.end()) throw InputError(base.path(), key + ": not in the base model (--delta-from)");
   if (it->info.shape != tensor.shape)
     throw InputError(base.path(), key + ": shape " + shape_to_string(it->info.shape) + " differs from " +

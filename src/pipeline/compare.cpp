@@ -5,6 +5,7 @@
 #include <map>
 
 #include "qspectra/core/error.hpp"
+#include "qspectra/io/gguf.hpp"
 #include "qspectra/layers/names.hpp"
 
 namespace qspectra::pipeline {
@@ -15,6 +16,14 @@ constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 double mean_of(const metrics::Summary& s, const std::string& key) {
   auto it = s.means.find(key);
   return it == s.means.end() ? kNaN : it->second;
+}
+
+// A GGUF model's layer and its Hugging Face source's pair up under either name ("blk.0.attn_q" <->
+// "model.layers.0.self_attn.q_proj"); empty when the name has no counterpart.
+std::string counterpart(const std::string& name) {
+  for (auto map : {io::gguf_to_hf_name, io::hf_to_gguf_name})
+    if (const auto n = map(name + ".weight"); n && n->size() > 7) return n->substr(0, n->size() - 7);
+  return {};
 }
 
 }  // namespace
@@ -56,7 +65,12 @@ Comparison compare_analyses(const AnalysisResult& baseline, const AnalysisResult
   }
   std::map<std::string, LayerChange> by_name;
   for (const auto& r : finetuned.layers) by_name[r.info.name].finetuned = &r;
-  for (const auto& r : baseline.layers) by_name[r.info.name].baseline = &r;
+  for (const auto& r : baseline.layers) {
+    std::string key = r.info.name;
+    if (!by_name.count(key))
+      if (const auto c = counterpart(key); !c.empty() && by_name.count(c) && !by_name[c].baseline) key = c;
+    by_name[key].baseline = &r;
+  }
   for (auto& [name, change] : by_name) {
     change.presence = change.baseline && change.finetuned ? Presence::Both
                       : change.baseline                   ? Presence::BaselineOnly

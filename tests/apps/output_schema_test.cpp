@@ -200,6 +200,14 @@ TEST_F(OutputSchema, Inspect) {
   expect_json_documented(nlohmann::json::parse(json), "qspectra-inspect --format json");
 }
 
+TEST_F(OutputSchema, InspectGgufMetadata) {
+  int code = 0;
+  const std::string gguf = std::string(QSPECTRA_TEST_DATA_DIR) + "/gguf/stories260k_natural_q8_0.gguf";
+  const auto json = read_pipe(shell_quote(app_path("qspectra-inspect")) + " " + shell_quote(gguf) + " --format json 2>/dev/null", &code);
+  ASSERT_EQ(code, 0) << json;
+  expect_json_documented(nlohmann::json::parse(json), "qspectra-inspect --format json");
+}
+
 // JSON is strict: the docs never promise the strings "inf"/"nan" there.
 TEST_F(OutputSchema, DocsDoNotPromiseInfStringsInJson) {
   for (const std::string doc : {kSchemaDoc, std::string(QSPECTRA_DATA_DIR) + "/../README.md"}) {

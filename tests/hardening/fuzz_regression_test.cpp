@@ -10,6 +10,7 @@
 #include "../io/safetensors_builder.hpp"
 #include "qspectra/core/error.hpp"
 #include "qspectra/io/model_dir.hpp"
+#include "qspectra/io/gguf.hpp"
 #include "qspectra/io/safetensors.hpp"
 #include "qspectra/io/zip_directory.hpp"
 
@@ -56,6 +57,12 @@ void replay(const std::string& target, const std::function<std::string(const std
 }
 
 TEST(FuzzCorpus, SafetensorsSeedsReplay) { replay("safetensors", st_error); }
+
+TEST(FuzzCorpus, GgufSeedsReplay) {
+  replay("gguf", [](const std::string& bytes) {
+    return error_of([&] { io::parse_gguf({reinterpret_cast<const std::byte*>(bytes.data()), bytes.size()}, "corpus"); });
+  });
+}
 
 TEST(FuzzCorpus, IndexJsonSeedsReplay) {
   replay("index_json", [](const std::string& text) {

@@ -23,6 +23,14 @@ TEST(Category, NamingStyles) {
       {"model.layers.0.block_sparse_moe.experts.3.w1", "mlp_gate"}, {"model.layers.0.block_sparse_moe.experts.3.w3", "mlp_up"},
       {"model.layers.0.block_sparse_moe.experts.3.w2", "mlp_down"}, {"model.layers.0.block_sparse_moe.gate", "other"},
       {"layers.0.attention.wq", "attn_q"}, {"layers.0.attention.wo", "attn_o"}, {"tok_embeddings", "embed"}, {"output", "lm_head"},
+      // llama.cpp GGUF
+      {"token_embd.weight", "embed"}, {"output.weight", "lm_head"}, {"blk.0.attn_q.weight", "attn_q"},
+      {"blk.0.attn_k.weight", "attn_k"}, {"blk.0.attn_v.weight", "attn_v"}, {"blk.0.attn_output.weight", "attn_o"},
+      {"blk.1.attn_qkv.weight", "attn_qkv"}, {"blk.2.ffn_gate.weight", "mlp_gate"}, {"blk.2.ffn_up.weight", "mlp_up"},
+      {"blk.2.ffn_down.weight", "mlp_down"}, {"blk.3.ffn_gate_exps.weight", "mlp_gate"},
+      {"blk.3.ffn_up_exps.weight", "mlp_up"}, {"blk.3.ffn_down_exps.weight", "mlp_down"},
+      {"blk.3.ffn_down_shexp.weight", "mlp_down"}, {"blk.3.ffn_gate_inp.weight", "other"},
+      {"blk.0.attn_norm.weight", "other"}, {"blk.0.ffn_norm.weight", "other"}, {"output_norm.weight", "other"},
       // GPT-2
       {"transformer.h.0.attn.c_attn", "attn_qkv"}, {"transformer.h.0.attn.c_proj", "attn_o"},
       {"transformer.h.0.mlp.c_fc", "mlp_up"}, {"transformer.h.0.mlp.c_proj", "mlp_down"},

@@ -2,7 +2,8 @@
 // A model directory as users have them: index + shards, single or sharded model*.safetensors,
 // adapter_model*.safetensors (LoRA), any other *.safetensors, or a single file path; the same layouts
 // of PyTorch checkpoints (pytorch_model*.bin, adapter_model*.bin, *.pt/*.pth; torch_checkpoint.hpp)
-// when the directory has no safetensors.
+// when the directory has no safetensors; a GGUF model (gguf.hpp): one .gguf file or the parts of one
+// llama.cpp split model, dequantized on read.
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -10,11 +11,12 @@
 #include <vector>
 
 #include "qspectra/core/tensor.hpp"
+#include "qspectra/io/gguf.hpp"
 #include "qspectra/io/safetensors.hpp"
 
 namespace qspectra::io {
 
-enum class ModelLayout { Index, Model, Adapter, OtherSafetensors, SingleFile, OtherTorch };
+enum class ModelLayout { Index, Model, Adapter, OtherSafetensors, SingleFile, OtherTorch, Gguf };
 std::string_view layout_name(ModelLayout l);
 
 // One tensor of the model: its info and which file holds it.
@@ -46,11 +48,14 @@ public:
   const TensorInfo* find(const std::string& name) const;       // nullptr if absent
   virtual TensorData read(const TensorInfo& t) const = 0;      // widened to float64
   virtual void release(const TensorInfo& t) const = 0;         // drop its pages from RSS
+  virtual const GgufFile* gguf() const { return nullptr; }     // the GGUF file, if it is one
 };
 
 class ModelDir {
 public:
-  // `path` is a directory or a single .safetensors (or .bin/.pt/.pth) file. Throws InputError on a
+  // `path` is a directory or a single .safetensors (or .bin/.pt/.pth/.gguf) file. A directory without
+  // safetensors that holds .gguf files must hold one model: one file or all parts of one split model;
+  // a split part given as the path opens all its parts. Throws InputError on a
   // missing/empty directory, no weight file, a malformed file, an index naming a missing shard or a
   // tensor listed twice, a PyTorch checkpoint in a build without LibTorch.
   static ModelDir open(const std::string& path);
@@ -64,6 +69,8 @@ public:
   const std::vector<std::string>& notes() const { return notes_; }
   // config.json's tie_word_embeddings (nullopt when there is no config.json or no such key).
   std::optional<bool> tie_word_embeddings() const { return tie_word_embeddings_; }
+  // The GGUF metadata of a GGUF model (its first part), nullptr otherwise.
+  const GgufHeader* gguf_header() const;
 
   TensorData read(const ModelTensor& t) const;           // widened to float64
   void release(const ModelTensor& t) const;              // drop its pages from RSS

@@ -21,7 +21,14 @@ struct TensorInfo {
   std::vector<int64_t> shape;
   uint64_t data_begin = 0;        // byte offsets relative to the start of the data section
   uint64_t data_end = 0;
+  // Formats whose storage is not a safetensors dtype (GGUF) name it here ("Q4_K") and read as `dtype`;
+  // empty for safetensors and PyTorch, where `dtype` is the stored type.
+  std::string stored_type;
+  std::string skip_reason;        // non-empty: why this tensor cannot be read (e.g. a GGML type without dequantizer)
   int64_t numel() const;
+  std::string type_name() const;  // stored_type, or dtype_name(dtype)
+  bool readable() const;          // no skip_reason and a readable dtype
+  std::string unreadable_reason() const;
 };
 
 struct SafetensorsHeader {

@@ -13,7 +13,13 @@ namespace qspectra::report {
 // `selected_only` keeps the rows that would be analysed.
 Table inspect_table(const io::ModelDir& model, const layers::Selection& selection, bool selected_only);
 
-// {"model_dir", "layout", "files": [{"name", "bytes"}], "notes", "layers_selected", "tensors": [rows]}.
+// A GGUF model's metadata, one row per KV in file order: key, type, value (arrays summarised as
+// "[elem_type x length: first elements, ...]").
+Table gguf_metadata_table(const io::GgufHeader& h);
+
+// {"model_dir", "layout", "files": [{"name", "bytes"}], "notes", "layers_selected", "tensors": [rows]},
+// plus for a GGUF model "gguf": {"version", "alignment", "data_offset", "metadata": [{"key", "type",
+// "value"} or, for arrays, {"key", "type", "elem_type", "length", "first"}]}.
 nlohmann::ordered_json inspect_json(const io::ModelDir& model, const layers::Selection& selection,
                                     bool selected_only);
 
