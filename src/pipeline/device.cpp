@@ -36,25 +36,25 @@ std::unique_ptr<spectral::SpectrumBackend> make_layer_backend(const AnalyzeOptio
   std::string ignored;
   std::string& used = device_used ? *device_used : ignored;
   used = "cpu";
-  if (dev.kind == "cpu") return spectral::make_backend(options.method);
+  if (dev.kind == "cpu") return spectral::make_backend(options.method, options.precision);
 #ifdef QSPECTRA_HAVE_CUDA
   const auto status = spectral::cuda_device_status();
   if (status.available) {
     const std::string method = options.method == "eigen" ? "svd" : options.method;
     used = "cuda:" + std::to_string(dev.index);
-    return spectral::make_cuda_backend(method, dev.index, options.gpu_precision == "fp32"
+    return spectral::make_cuda_backend(method, dev.index, options.precision == "fp32"
                                                               ? spectral::GpuPrecision::FP32
                                                               : spectral::GpuPrecision::FP64);
   }
   if (dev.kind == "auto") {
     if (warnings) warnings->push_back("--device auto: " + status.message + "; using the CPU");
-    return spectral::make_backend(options.method);
+    return spectral::make_backend(options.method, options.precision);
   }
   throw InputError("--device " + options.device, status.message);
 #else
   if (dev.kind == "auto") {
     if (warnings) warnings->push_back("--device auto: this build has no CUDA backend; using the CPU");
-    return spectral::make_backend(options.method);
+    return spectral::make_backend(options.method, options.precision);
   }
   throw UsageError("--device " + options.device +
                    ": this build has no CUDA backend (configure with -DQSPECTRA_WITH_CUDA=ON on a "
