@@ -6,7 +6,7 @@
 // Reads the layers ww-analyze analysed (the `name` column of its ww_layers.csv; tensor `name.weight`,
 // or `name` itself) from MODEL_DIR's *.safetensors (F32/F16/BF16/F64), widens each (not timed) and
 // times only dsyrk + dsyevd(JOBZ='N') (fp32: ssyrk + ssyevd) with OpenBLAS's default thread count
-// (all cores). Prints `floor_s=<summed seconds> layers=<n> precision=<p> threads=<n>`.
+// (all cores). Prints `floor_s=<summed wall seconds> cpu_s=<their process CPU seconds> layers=<n> precision=<p> threads=<n>`.
 // Stand-alone: no qspectra library code (only nlohmann_json for the header, LAPACKE for the solver).
 #include <lapacke.h>
 
@@ -16,6 +16,7 @@
 #include <cmath>
 #include <cstdint>
 #include <cstring>
+#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -127,6 +128,13 @@ std::vector<T> load(const Tensor& t) {
   return out;
 }
 
+double cpu_now() {
+  timespec ts{};
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return double(ts.tv_sec) + 1e-9 * double(ts.tv_nsec);
+}
+double g_cpu_s = 0;  // process CPU seconds inside the solves (all BLAS threads)
+
 // Seconds for Gram + eigenvalues of one matrix.
 template <class T>
 double solve(const std::vector<T>& a, int rows, int cols) {
@@ -134,6 +142,7 @@ double solve(const std::vector<T>& a, int rows, int cols) {
   const char uplo = 'U', trans = rows < cols ? 'T' : 'N';
   std::vector<T> c(static_cast<std::size_t>(g) * g), w(static_cast<std::size_t>(g));
   const auto t0 = std::chrono::steady_clock::now();
+  const double c0 = cpu_now();
   int info;
   if constexpr (std::is_same_v<T, double>) {
     const double one = 1, zero = 0;
@@ -145,6 +154,7 @@ double solve(const std::vector<T>& a, int rows, int cols) {
     info = LAPACKE_ssyevd(LAPACK_COL_MAJOR, 'N', 'U', g, c.data(), g, w.data());
   }
   const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  g_cpu_s += cpu_now() - c0;
   if (info != 0) throw std::runtime_error("syevd info=" + std::to_string(info));
   return s;
 }
@@ -172,7 +182,7 @@ int main(int argc, char** argv) {
       total += precision == "fp64" ? solve(load<double>(t), rows, cols) : solve(load<float>(t), rows, cols);
       ++layers;
     }
-    std::cout << "floor_s=" << total << " layers=" << layers << " precision=" << precision
+    std::cout << "floor_s=" << total << " cpu_s=" << g_cpu_s << " layers=" << layers << " precision=" << precision
               << " threads=" << (openblas_get_num_threads ? openblas_get_num_threads() : 1) << "\n";
   } catch (const std::exception& e) {
     std::cerr << "qspectra-lapack-floor: " << e.what() << "\n";

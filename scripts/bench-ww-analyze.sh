@@ -6,6 +6,7 @@
 # Without an argument it generates (once) the synthetic Qwen2.5-0.5B-shaped bf16 model under
 # $QSPECTRA_BENCH_DIR (/tmp/qspectra-bench) with qspectra-make-synthetic; BENCH_LAYERS=N (default 24,
 # the full 168-layer model) generates only N decoder blocks (7 layers each) to fit a short session.
+# (--no-embed: the 151936x896 embedding is never analysed, N > max_N.)
 # Then:
 #   1. one cold run (page cache dropped first) of the default options (exact: method auto, fp64);
 #   2. REPEAT rounds, each run side by side: ww-analyze exact, ww-analyze --precision fp32, and
@@ -26,7 +27,7 @@ MODEL="${1:-$QWEN_DEFAULT}"
 RSS_LIMIT_BYTES=500000000   # 0.5 GB
 
 bench_build ww-analyze qspectra-make-synthetic qspectra-timeit qspectra-json-get qspectra-drop-cache qspectra-lapack-floor
-[ $# -ge 1 ] || gen_model "$MODEL" --preset qwen2.5-0.5b --layers "$BENCH_LAYERS"
+[ $# -ge 1 ] || gen_model "$MODEL" --preset qwen2.5-0.5b --layers "$BENCH_LAYERS" --no-embed
 
 OUT="$WORK/out/ww-analyze"
 rm -rf "$OUT"
@@ -51,25 +52,27 @@ run_one() {
     log "ww-analyze failed ($tag, $mode): $(cat "$env")"
     exit 1
   fi
-  local wall rss layers read quant spec fit io threads
+  local wall rss layers read quant spec fit io threads cpu
   wall=$(env_get "$env" wall_s)
+  cpu=$(calc "$(env_get "$env" user_s) + $(env_get "$env" sys_s)")
   rss=$(env_get "$env" max_rss_kb)
   read -r layers read quant spec fit io threads < <(jget "$dir/ww_summary.json" meta.layers_analysed \
     meta.time_ms_summed_over_layers.read meta.time_ms_summed_over_layers.quantize \
     meta.time_ms_summed_over_layers.spectrum meta.time_ms_summed_over_layers.fit meta.proc_io.read_bytes meta.threads)
-  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$tag" "$mode" "$wall" "$layers" "$rss" "$read" "$quant" "$spec" \
-    "$fit" "$io" "$dir" >>"$OUT/runs.tsv"
-  log "$(printf '| %-5s | %-5s | %7.2f | %4d | %7.2f | %7.1f | %3d | %8.0f | %8.0f | %7.0f |' "$tag" "$mode" \
-    "$wall" "$layers" "$(calc "$layers / $wall")" "$(calc "$rss / 1024")" "$threads" "$read" "$spec" "$fit")"
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$tag" "$mode" "$wall" "$layers" "$rss" "$read" "$quant" "$spec" \
+    "$fit" "$io" "$dir" "$cpu" >>"$OUT/runs.tsv"
+  log "$(printf '| %-5s | %-5s | %7.2f | %6.2f | %4d | %7.2f | %7.1f | %3d | %8.0f | %8.0f | %7.0f |' "$tag" "$mode" \
+    "$wall" "$cpu" "$layers" "$(calc "$layers / $wall")" "$(calc "$rss / 1024")" "$threads" "$read" "$spec" "$fit")"
 }
 
 # floor_one TAG PRECISION LAYERS_CSV: the bare-LAPACK floor on the layers of a run.
 floor_one() {
-  local tag="$1" p="$2" csv="$3" line s
+  local tag="$1" p="$2" csv="$3" line s c
   line=$("$TOOLS/qspectra-lapack-floor" "$MODEL" "$csv" "$p")
   s=$(sed -n 's/.*floor_s=\([^ ]*\).*/\1/p' <<<"$line")
-  printf '%s\tfloor-%s\t%s\n' "$tag" "$p" "$s" >>"$OUT/floor.tsv"
-  log "$(printf '| %-5s | floor-%s | %7.2f | (%s) |' "$tag" "$p" "$s" "$line")"
+  c=$(sed -n 's/.*cpu_s=\([^ ]*\).*/\1/p' <<<"$line")
+  printf '%s\tfloor-%s\t%s\t%s\n' "$tag" "$p" "$s" "$c" >>"$OUT/floor.tsv"
+  log "$(printf '| %-5s | floor-%s | %7.2f | %6.2f | (%s) |' "$tag" "$p" "$s" "$c" "$line")"
 }
 
 median_of() {  # median_of FILE COLUMN MODE
@@ -80,8 +83,8 @@ median_of() {  # median_of FILE COLUMN MODE
 : >"$OUT/runs.tsv"
 : >"$OUT/floor.tsv"
 log ""
-log "| round | run   | wall s  | layers | layers/s | peak RSS MiB | workers | read ms | spectrum ms | fit ms |"
-log "|---|---|---|---|---|---|---|---|---|---|"
+log "| round | run   | wall s  | CPU s | layers | layers/s | peak RSS MiB | workers | read ms | spectrum ms | fit ms |"
+log "|---|---|---|---|---|---|---|---|---|---|---|"
 "$TOOLS/qspectra-drop-cache" "$MODEL" >/dev/null || log "(warning: the page cache could not be fully dropped)"
 run_one cold exact
 for ((r = 1; r <= REPEAT; r++)); do
@@ -98,6 +101,10 @@ exact=$(median_of "$OUT/warm.tsv" exact 3)
 fp32=$(median_of "$OUT/warm.tsv" fp32 3)
 floor64=$(median_of "$OUT/floor.tsv" floor-fp64 3)
 floor32=$(median_of "$OUT/floor.tsv" floor-fp32 3)
+exact_cpu=$(median_of "$OUT/warm.tsv" exact 12)
+fp32_cpu=$(median_of "$OUT/warm.tsv" fp32 12)
+floor64_cpu=$(median_of "$OUT/floor.tsv" floor-fp64 4)
+floor32_cpu=$(median_of "$OUT/floor.tsv" floor-fp32 4)
 rss=$(awk -F'\t' '$5 > x {x = $5} END {print x}' "$OUT/runs.tsv")
 log ""
 log "summary (medians of $REPEAT warm rounds; load at the end: $(cut -d' ' -f1-3 /proc/loadavg)):"
@@ -112,6 +119,8 @@ for mode in exact fp32; do
   if [ "$mode" = exact ]; then read_share=$(calc "100 * $s_read / $tot"); fi
 done
 log "$(printf '  floor fp64 %.2f s, floor fp32 %.2f s (LAPACK time only, all cores)' "$floor64" "$floor32")"
+log "$(printf '  CPU seconds (whole ww-analyze process vs the floor solves; OpenBLAS spin-waits count in the floor): exact %.2f / floor %.2f = %.2fx, fp32 / exact %.2fx, fp32 / floor32 %.2fx' \
+  "$exact_cpu" "$floor64_cpu" "$(calc "$exact_cpu / $floor64_cpu")" "$(calc "$fp32_cpu / $exact_cpu")" "$(calc "$fp32_cpu / $floor32_cpu")")"
 log "$(printf '  | exact / floor | fp32 / exact | fp32 / floor32 | floor32 / floor64 | peak RSS GB | read %% (exact) |')"
 log "$(printf '  | %.2fx | %.2fx | %.2fx | %.2fx | %.3f | %.1f |' "$(calc "$exact / $floor64")" "$(calc "$fp32 / $exact")" \
   "$(calc "$fp32 / $floor32")" "$(calc "$floor32 / $floor64")" "$(calc "$rss * 1024 / 1e9")" "$read_share")"

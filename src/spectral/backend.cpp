@@ -56,27 +56,40 @@ std::unique_ptr<T[]> uninitialized(std::size_t n) {
   return std::unique_ptr<T[]>(new T[n]);  // filled right away: no zeroing pass over a layer
 }
 
+// Per-thread buffers of the raw path, kept between layers: a fresh multi-MB allocation is a fresh
+// mapping, and faulting its pages in (and the kernel zeroing them) cost as much as the widening itself.
+// Slot: 0 = W, 1 = Gram. Grow-only; a worker holds its largest layer's buffers until it exits.
+template <class T>
+T* scratch(int slot, std::size_t n) {
+  thread_local std::vector<T> buf[2];
+  auto& b = buf[slot];
+  if (b.size() < n) {
+    b = std::vector<T>();  // drop the old one first: never both at once
+    b.resize(n);
+  }
+  return b.data();
+}
+
 // The stored row-major rows x cols W is the column-major cols x rows W^T (lda = cols): the Gram of the
 // smaller side is dsyrk on it as it lies, no transposition. rows >= cols: W^T W = A A^T ('N');
 // otherwise W W^T = A^T A ('T'). `with_svd_fallback`: the `auto` rule (gram_resolves, else dgesdd).
 MatrixSpectrum raw_gram64(io::DType dtype, const std::byte* data, int64_t rows, int64_t cols, bool keep_f64,
                           bool with_svd_fallback) {
   const auto n = static_cast<std::size_t>(rows * cols);
-  auto a = uninitialized<double>(n);
+  double* a = scratch<double>(0, n);
   MatrixSpectrum r;
   const auto t0 = std::chrono::steady_clock::now();
-  r.non_finite = widen_weights(dtype, data, n, keep_f64, a.get());
+  r.non_finite = widen_weights(dtype, data, n, keep_f64, a);
   r.widen_ms = ms_since(t0);
   if (r.non_finite > 0) return r;
   const int64_t g = std::min(rows, cols), k = std::max(rows, cols);
   r.method = "gram";
   if (g == 0) return r;
-  auto c = uninitialized<double>(static_cast<std::size_t>(g * g));
-  lapack::dsyrk_upper(rows < cols, g, k, a.get(), cols, c.get(), g);
-  r.evals = clamped_ascending(lapack::syevd_values(g, c.get(), g));
-  c.reset();
+  double* c = scratch<double>(1, static_cast<std::size_t>(g * g));
+  lapack::dsyrk_upper(rows < cols, g, k, a, cols, c, g);
+  r.evals = clamped_ascending(lapack::syevd_values(g, c, g));
   if (with_svd_fallback && !gram_resolves(r.evals)) {
-    r.evals = ascending_squares_of_descending(lapack::gesdd_values(cols, rows, a.get(), cols));
+    r.evals = ascending_squares_of_descending(lapack::gesdd_values(cols, rows, a, cols));
     r.method = "gram->svd";
   }
   return r;
@@ -168,17 +181,17 @@ public:
     const auto n = static_cast<std::size_t>(rows * cols);
     MatrixSpectrum r;
     {
-      auto a = uninitialized<float>(n);
+      float* a = scratch<float>(0, n);
       const auto t0 = std::chrono::steady_clock::now();
-      r.non_finite = widen_weights(dtype, data, n, a.get());
+      r.non_finite = widen_weights(dtype, data, n, a);
       r.widen_ms = ms_since(t0);
       if (r.non_finite > 0) return r;
       const int64_t g = std::min(rows, cols), k = std::max(rows, cols);
       r.method = "gram32";
       if (g == 0) return r;
-      auto c = uninitialized<float>(static_cast<std::size_t>(g * g));
-      lapack::ssyrk_upper(rows < cols, g, k, a.get(), cols, c.get(), g);
-      r.evals = clamped_ascending(lapack::ssyevd_values(g, c.get(), g));
+      float* c = scratch<float>(1, static_cast<std::size_t>(g * g));
+      lapack::ssyrk_upper(rows < cols, g, k, a, cols, c, g);
+      r.evals = clamped_ascending(lapack::ssyevd_values(g, c, g));
       if (fp32_resolves(r.evals)) return r;
     }
     const double widen32_ms = r.widen_ms;
