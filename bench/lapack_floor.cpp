@@ -1,12 +1,13 @@
 // The bare-LAPACK floor of ww-analyze (scripts/bench-ww-analyze.sh, docs/benchmarks.md): the same
 // matrices through nothing but the Gram of the smaller side and its eigenvalues, with all cores.
 //
-//   qspectra-lapack-floor MODEL_DIR WW_LAYERS_CSV [fp64|fp32]
+//   qspectra-lapack-floor MODEL_DIR WW_LAYERS_CSV [fp64|fp32 [THREADS]]
 //
 // Reads the layers ww-analyze analysed (the `name` column of its ww_layers.csv; tensor `name.weight`,
 // or `name` itself) from MODEL_DIR's *.safetensors (F32/F16/BF16/F64), widens each (not timed) and
 // times only dsyrk + dsyevd(JOBZ='N') (fp32: ssyrk + ssyevd) with OpenBLAS's default thread count
-// (all cores). Prints `floor_s=<summed wall seconds> cpu_s=<their process CPU seconds> layers=<n> precision=<p> threads=<n>`.
+// (all cores; THREADS sets it: 1 gives the single-thread CPU cost, which a loaded machine does not
+// inflate with OpenBLAS spin-waits). Prints `floor_s=<summed wall seconds> cpu_s=<their process CPU seconds> layers=<n> precision=<p> threads=<n>`.
 // Stand-alone: no qspectra library code (only nlohmann_json for the header, LAPACKE for the solver).
 #include <lapacke.h>
 
@@ -15,6 +16,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdint>
+#include <cstdlib>
 #include <cstring>
 #include <ctime>
 #include <filesystem>
@@ -34,6 +36,7 @@ void dsyrk_(const char*, const char*, const int*, const int*, const double*, con
 void ssyrk_(const char*, const char*, const int*, const int*, const float*, const float*, const int*,
             const float*, float*, const int*, std::size_t, std::size_t);
 int openblas_get_num_threads(void) __attribute__((weak));
+void openblas_set_num_threads(int) __attribute__((weak));
 }
 
 namespace fs = std::filesystem;
@@ -164,11 +167,12 @@ double solve(const std::vector<T>& a, int rows, int cols) {
 int main(int argc, char** argv) {
   try {
     if (argc < 3) {
-      std::cerr << "usage: qspectra-lapack-floor MODEL_DIR WW_LAYERS_CSV [fp64|fp32]\n";
+      std::cerr << "usage: qspectra-lapack-floor MODEL_DIR WW_LAYERS_CSV [fp64|fp32 [THREADS]]\n";
       return 2;
     }
     const std::string precision = argc > 3 ? argv[3] : "fp64";
     if (precision != "fp64" && precision != "fp32") throw std::runtime_error("precision: fp64 or fp32");
+    if (argc > 4 && openblas_set_num_threads) openblas_set_num_threads(std::max(1, std::atoi(argv[4])));
     const auto tensors = scan(argv[1]);
     double total = 0;
     int layers = 0;

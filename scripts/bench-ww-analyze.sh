@@ -68,11 +68,11 @@ run_one() {
 # floor_one TAG PRECISION LAYERS_CSV: the bare-LAPACK floor on the layers of a run.
 floor_one() {
   local tag="$1" p="$2" csv="$3" line s c
-  line=$("$TOOLS/qspectra-lapack-floor" "$MODEL" "$csv" "$p")
+  line=$("$TOOLS/qspectra-lapack-floor" "$MODEL" "$csv" "$p" ${4:-})
   s=$(sed -n 's/.*floor_s=\([^ ]*\).*/\1/p' <<<"$line")
   c=$(sed -n 's/.*cpu_s=\([^ ]*\).*/\1/p' <<<"$line")
-  printf '%s\tfloor-%s\t%s\t%s\n' "$tag" "$p" "$s" "$c" >>"$OUT/floor.tsv"
-  log "$(printf '| %-5s | floor-%s | %7.2f | %6.2f | (%s) |' "$tag" "$p" "$s" "$c" "$line")"
+  printf '%s\tfloor-%s%s\t%s\t%s\n' "$tag" "$p" "${4:+-t$4}" "$s" "$c" >>"$OUT/floor.tsv"
+  log "$(printf '| %-5s | floor-%s%s | %7.2f | %6.2f | (%s) |' "$tag" "$p" "${4:+-t$4}" "$s" "$c" "$line")"
 }
 
 median_of() {  # median_of FILE COLUMN MODE
@@ -93,6 +93,7 @@ for ((r = 1; r <= REPEAT; r++)); do
   run_one "$r" fp32
   floor_one "$r" fp64 "$csv"
   floor_one "$r" fp32 "$csv"
+  floor_one "$r" fp64 "$csv" 1   # single-thread CPU cost: the comparison a loaded machine does not distort
 done
 
 # Summary over the warm rounds (the cold run is left out).
@@ -105,6 +106,7 @@ exact_cpu=$(median_of "$OUT/warm.tsv" exact 12)
 fp32_cpu=$(median_of "$OUT/warm.tsv" fp32 12)
 floor64_cpu=$(median_of "$OUT/floor.tsv" floor-fp64 4)
 floor32_cpu=$(median_of "$OUT/floor.tsv" floor-fp32 4)
+floor64_t1_cpu=$(median_of "$OUT/floor.tsv" floor-fp64-t1 4)
 rss=$(awk -F'\t' '$5 > x {x = $5} END {print x}' "$OUT/runs.tsv")
 log ""
 log "summary (medians of $REPEAT warm rounds; load at the end: $(cut -d' ' -f1-3 /proc/loadavg)):"
@@ -121,6 +123,8 @@ done
 log "$(printf '  floor fp64 %.2f s, floor fp32 %.2f s (LAPACK time only, all cores)' "$floor64" "$floor32")"
 log "$(printf '  CPU seconds (whole ww-analyze process vs the floor solves; OpenBLAS spin-waits count in the floor): exact %.2f / floor %.2f = %.2fx, fp32 / exact %.2fx, fp32 / floor32 %.2fx' \
   "$exact_cpu" "$floor64_cpu" "$(calc "$exact_cpu / $floor64_cpu")" "$(calc "$fp32_cpu / $exact_cpu")" "$(calc "$fp32_cpu / $floor32_cpu")")"
+log "$(printf '  single-thread floor fp64: %.2f CPU s; exact CPU / that = %.2fx (the work ww-analyze adds to bare LAPACK, whatever the load)' \
+  "$floor64_t1_cpu" "$(calc "$exact_cpu / $floor64_t1_cpu")")"
 log "$(printf '  | exact / floor | fp32 / exact | fp32 / floor32 | floor32 / floor64 | peak RSS GB | read %% (exact) |')"
 log "$(printf '  | %.2fx | %.2fx | %.2fx | %.2fx | %.3f | %.1f |' "$(calc "$exact / $floor64")" "$(calc "$fp32 / $exact")" \
   "$(calc "$fp32 / $floor32")" "$(calc "$floor32 / $floor64")" "$(calc "$rss * 1024 / 1e9")" "$read_share")"

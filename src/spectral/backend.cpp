@@ -225,7 +225,7 @@ bool fp32_resolves(const Eigen::VectorXd& evals) {
   if (!evals.allFinite()) return false;
   const double lmax = evals.maxCoeff();
   if (!(lmax > 0)) return false;
-  return evals.minCoeff() >= kFp32RelFloor * std::sqrt(static_cast<double>(evals.size())) * lmax;
+  return evals.minCoeff() >= kFp32RelFloor * lmax;
 }
 
 bool gram_resolves(const Eigen::VectorXd& evals, double rel_floor) {

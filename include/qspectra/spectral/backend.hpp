@@ -57,11 +57,13 @@ inline double unanalysable_limit(std::size_t n) {
 int64_t widen_weights(io::DType dtype, const std::byte* src, std::size_t n, bool keep_f64, double* dst);
 int64_t widen_weights(io::DType dtype, const std::byte* src, std::size_t n, float* dst);
 
-// The fp32 rule: a float32 Gram spectrum (ascending, clamped at 0) is trusted when its smallest
-// eigenvalue is >= kFp32RelFloor * sqrt(g) * lambda_max (g = its length): float32 round-off in the Gram
-// and in ssyevd is ~ u32 * sqrt(g) * lambda_max (u32 = 6e-8), so every eigenvalue is then known to ~1e-3
-// relative or better. Otherwise (and for a non-finite or all-zero spectrum) the layer is redone in fp64.
-inline constexpr double kFp32RelFloor = 1e-4;
+// The fp32 rule: a float32 Gram spectrum (ascending, clamped at 0) is trusted when lambda_min >=
+// kFp32RelFloor * lambda_max, kFp32RelFloor = 2^-24 (float32's unit round-off): below that float32 cannot
+// separate lambda_min from 0 relative to lambda_max (the float32 Gram is numerically singular), and its
+// small eigenvalues are round-off. Such a layer (and a non-finite or all-zero spectrum) is redone in fp64.
+// Above it the eigenvalues the power-law fit uses (the tail) keep ~1e-6 relative accuracy; the smallest
+// ones (lambda_min, sv_min) are only known to ~u32 * sqrt(g) * lambda_max absolute (docs/metrics.md).
+inline constexpr double kFp32RelFloor = 5.9604644775390625e-08;
 bool fp32_resolves(const Eigen::VectorXd& evals);
 
 // The matrices WW builds for a layer (METRICS.md §3): dense = W as stored ([rows, cols] of the
