@@ -53,7 +53,7 @@ void add_spectrum_options(CLI::App& cli, CommonCli& c) {
   g->add_option("--device", a.device, "cpu, cuda, cuda:N, or auto (CUDA when available, else CPU with a warning)")
       ->capture_default_str();
   g->add_option("--precision,--gpu-precision", a.precision,
-                "fp64: WW's numbers; fp32: float32 Gram + eigensolver (about twice as fast; a layer float32 "
+                "fp64: WW's numbers; fp32: float32 Gram + eigensolver (faster; a layer float32 "
                 "cannot resolve is redone in fp64, `method` says so; needs --method auto on the CPU). "
                 "--gpu-precision is an alias")
       ->check(CLI::IsMember({"fp64", "fp32"}))
