@@ -70,7 +70,10 @@ void add_spectrum_options(CLI::App& cli, CommonCli& c) {
       ->capture_default_str();
   g->add_option("--device", a.device, "cpu, cuda, cuda:N, or auto (CUDA when available, else CPU with a warning)")
       ->capture_default_str();
-  g->add_option("--gpu-precision", a.gpu_precision, "fp64 (matches the CPU) or fp32 (faster, CUDA only)")
+  g->add_option("--precision,--gpu-precision", a.precision,
+                "fp64: WW's numbers; fp32: float32 Gram + eigensolver (faster; a layer float32 "
+                "cannot resolve is redone in fp64, `method` says so; needs --method auto on the CPU). "
+                "--gpu-precision is an alias")
       ->check(CLI::IsMember({"fp64", "fp32"}))
       ->capture_default_str();
   g->add_option("--threads", a.threads, "worker threads (0 = all cores)")->check(CLI::NonNegativeNumber)->capture_default_str();

@@ -29,7 +29,7 @@ nlohmann::ordered_json proc_io_json() {
 nlohmann::ordered_json options_json(const CommonCli& c) {
   const auto& a = c.analyze;
   const auto& s = a.selector;
-  return {{"method", a.method}, {"device", a.device}, {"gpu_precision", a.gpu_precision},
+  return {{"method", a.method}, {"device", a.device}, {"precision", a.precision},
           {"threads", a.threads}, {"keep_f64", a.keep_f64}, {"quantize", a.quantize},
           {"layers", s.include_regex}, {"exclude", s.exclude_regex}, {"all_matrices", s.all_matrices},
           {"include_oversized", s.include_oversized}, {"max_N", s.max_N}, {"min_evals", s.min_evals},

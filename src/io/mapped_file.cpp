@@ -110,4 +110,39 @@ void MappedFile::release(std::span<const std::byte> range) {
   ::madvise(reinterpret_cast<void*>(begin), end - begin, MADV_DONTNEED);  // advisory: failure is harmless
 }
 
+#ifndef MADV_POPULATE_READ
+#define MADV_POPULATE_READ 22  // Linux 5.14 (older headers lack it; older kernels answer EINVAL)
+#endif
+
+namespace {
+// [begin, end) of the pages holding `range` (madvise needs a page-aligned start).
+std::pair<void*, std::size_t> page_span(std::span<const std::byte> range) {
+  static const auto page = static_cast<uintptr_t>(::sysconf(_SC_PAGESIZE));
+  const auto begin = reinterpret_cast<uintptr_t>(range.data()) & ~(page - 1);
+  const auto end = reinterpret_cast<uintptr_t>(range.data() + range.size());
+  return {reinterpret_cast<void*>(begin), end - begin};
+}
+}  // namespace
+
+void MappedFile::prefetch(std::span<const std::byte> range) {
+  if (range.empty()) return;
+  const auto [p, len] = page_span(range);
+  ::madvise(p, len, MADV_WILLNEED);  // advisory: failure is harmless
+}
+
+void MappedFile::touch(const std::string& path, std::span<const std::byte> range) {
+  if (range.empty()) return;
+  // Linux >= 5.14: maps every page in one call, and reports a truncated file as EFAULT instead of SIGBUS.
+  const auto [p, len] = page_span(range);
+  if (::madvise(p, len, MADV_POPULATE_READ) == 0) return;
+  if (errno == EFAULT || errno == EIO)
+    throw InputError(path, "the file was truncated or changed while being read (pages past its end)");
+  static const auto page = static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));
+  guarded_read(path, [&] {
+    volatile unsigned char sink = 0;
+    for (std::size_t off = 0; off < range.size(); off += page) sink = sink ^ static_cast<unsigned char>(range[off]);
+    sink = sink ^ static_cast<unsigned char>(range[range.size() - 1]);
+  });
+}
+
 }  // namespace qspectra::io

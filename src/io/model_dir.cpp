@@ -40,6 +40,8 @@ public:
   const std::vector<TensorInfo>& tensors() const override { return f_->header().tensors; }
   TensorData read(const TensorInfo& t) const override { return f_->read(t); }
   void release(const TensorInfo& t) const override { f_->release(t); }
+  std::span<const std::byte> mapped_bytes(const TensorInfo& t) const override { return f_->mapped_bytes(t); }
+  void prefetch(const TensorInfo& t) const override { MappedFile::prefetch(f_->raw(t)); }
 
 private:
   std::shared_ptr<SafetensorsFile> f_;
@@ -330,6 +332,10 @@ ModelDir ModelDir::open(const std::string& path) {
 
 TensorData ModelDir::read(const ModelTensor& t) const { return source(t.file_index).read(t.info); }
 void ModelDir::release(const ModelTensor& t) const { source(t.file_index).release(t.info); }
+std::span<const std::byte> ModelDir::mapped_bytes(const ModelTensor& t) const {
+  return source(t.file_index).mapped_bytes(t.info);
+}
+void ModelDir::prefetch(const ModelTensor& t) const { source(t.file_index).prefetch(t.info); }
 
 const SafetensorsFile& ModelDir::file(std::size_t index) const {
   const auto& f = open_files_.at(index);

@@ -32,12 +32,17 @@ std::span<const std::byte> SafetensorsFile::raw(const TensorInfo& t) const {
   return {file_.data() + data_start + t.data_begin, static_cast<std::size_t>(t.data_end - t.data_begin)};
 }
 
-TensorData SafetensorsFile::read(const TensorInfo& t) const {
+std::span<const std::byte> SafetensorsFile::mapped_bytes(const TensorInfo& t) const {
   if (!dtype_readable(t.dtype)) throw InputError(path_, t.name + ": " + dtype_skip_reason(t.dtype));
   auto bytes = raw(t);
-  const auto n = static_cast<std::size_t>(t.numel());
-  if (bytes.size() != n * (dtype_bits(t.dtype) / 8))
+  if (bytes.size() != static_cast<std::size_t>(t.numel()) * (dtype_bits(t.dtype) / 8))
     throw InputError(path_, t.name + ": byte size does not match shape and dtype");
+  return bytes;
+}
+
+TensorData SafetensorsFile::read(const TensorInfo& t) const {
+  auto bytes = mapped_bytes(t);
+  const auto n = static_cast<std::size_t>(t.numel());
   TensorData out;
   out.shape = t.shape;
   out.values.resize(n);

@@ -7,11 +7,13 @@
 #include <limits>
 #include <mutex>
 #include <random>
+#include <span>
 
 #include <fmt/format.h>
 
 #include "qspectra/core/error.hpp"
 #include "qspectra/io/adapter_config.hpp"
+#include "qspectra/io/mapped_file.hpp"
 #include "qspectra/layers/names.hpp"
 #include "qspectra/metrics/mp_fit.hpp"
 #include "qspectra/metrics/spectrum_extras.hpp"
@@ -287,10 +289,61 @@ LayerResult layer_result_template(const io::ModelDir& model, const layers::Layer
 
 TensorData load_layer_tensor(const io::ModelDir& model, const layers::LayerInfo& layer, bool keep_f64) {
   const auto& t = model.tensors().at(layer.tensor_index);
-  TensorData data = model.read(t);
+  const auto bytes = model.mapped_bytes(t);
+  TensorData data;
+  if (bytes.empty() && t.info.numel() > 0) {  // not mapped as stored (a PyTorch checkpoint): the source widens
+    data = model.read(t);
+    if (!keep_f64) spectral::round_to_float32(data);  // WW reads every tensor as float32
+  } else {
+    // Widened and rounded (WW reads every tensor as float32) in one pass from the mapping.
+    const std::string& path = model.files().at(t.file_index).path;
+    io::MappedFile::touch(path, bytes);
+    data.shape = t.info.shape;
+    data.values.resize(static_cast<std::size_t>(t.info.numel()));
+    spectral::widen_weights(t.info.dtype, bytes.data(), data.values.size(), keep_f64, data.values.data());
+  }
   model.release(t);
-  if (!keep_f64) spectral::round_to_float32(data);  // WW reads every tensor as float32
   return data;
+}
+
+bool raw_path_applies(const io::ModelDir& model, const layers::LayerInfo& layer, const quant::Quantizer* quantizer,
+                      const AnalyzeOptions& options) {
+  if (layer.source != layers::LayerSource::Tensor || quantizer || options.delta_base) return false;
+  if (layer.type == layers::LayerType::Conv2d || options.randomize || options.farms) return false;  // need the matrices
+  const auto& t = model.tensors().at(layer.tensor_index);
+  return t.info.shape.size() == 2;
+}
+
+LayerResult read_and_analyze_layer(const io::ModelDir& model, const layers::LayerInfo& layer,
+                                   const quant::Quantizer* quantizer, const spectral::SpectrumBackend& backend,
+                                   const AnalyzeOptions& options, const layers::LayerInfo* prefetch_next) {
+  const auto t0 = Clock::now();
+  LayerResult r = layer_result_template(model, layer);
+  const auto& t = model.tensors().at(layer.tensor_index);
+  const auto bytes = raw_path_applies(model, layer, quantizer, options) ? model.mapped_bytes(t)
+                                                                        : std::span<const std::byte>{};
+  if (bytes.empty()) {
+    TensorData tensor = load_layer_tensor(model, layer, options.keep_f64);
+    if (options.delta_base) subtract_base_tensor(tensor, *options.delta_base, t.info.name, options.keep_f64);
+    const double read_ms = ms_since(t0);
+    if (prefetch_next) model.prefetch(model.tensors().at(prefetch_next->tensor_index));
+    r = analyze_tensor(r, std::move(tensor), quantizer, backend, options);
+    r.timing.read_ms = read_ms;
+    return r;
+  }
+  // The raw path: the backend widens the mapped bytes straight into the buffer its solver reads.
+  io::MappedFile::touch(model.files().at(t.file_index).path, bytes);
+  const double map_ms = ms_since(t0);
+  if (prefetch_next) model.prefetch(model.tensors().at(prefetch_next->tensor_index));
+  const auto t1 = Clock::now();
+  spectral::MatrixSpectrum ms = backend.squared_singular_values_raw(t.info.dtype, bytes.data(), t.info.shape[0],
+                                                                    t.info.shape[1], options.keep_f64);
+  model.release(t);
+  r.timing.read_ms = map_ms + ms.widen_ms;
+  r.timing.spectrum_ms = std::max(0.0, ms_since(t1) - ms.widen_ms);
+  if (mark_non_finite(r, ms.non_finite)) return r;
+  finish_layer(r, spectral::layer_spectrum_from(std::move(ms), r.info.N), options);
+  return r;
 }
 
 void subtract_base_tensor(TensorData& tensor, const io::ModelDir& base, const std::string& key, bool keep_f64) {
@@ -409,8 +462,7 @@ AnalysisResult analyze_model(const io::ModelDir& model, const AnalyzeOptions& op
     if (w.layer->source != layers::LayerSource::Tensor) {
       r = analyze_lora_layer(w.result_template, model, *w.layer, quantizer.get(), *backend, options, lora_scale);
     } else {
-      r = analyze_tensor(w.result_template, std::move(w.tensor()), quantizer.get(), *backend, options);
-      r.timing.read_ms = w.read_ms();
+      r = read_and_analyze_layer(model, *w.layer, quantizer.get(), *backend, options, w.next);
     }
     return &r;
   }, progress, cancel);

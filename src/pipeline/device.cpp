@@ -32,7 +32,7 @@ DeviceSpec parse_device(const std::string& s) {
 
 #ifdef QSPECTRA_HAVE_CUDA
 spectral::GpuPrecision requested_precision(const AnalyzeOptions& options) {
-  return spectral::parse_gpu_precision(options.gpu_precision);
+  return spectral::parse_gpu_precision(options.precision);
 }
 #endif
 
@@ -45,7 +45,7 @@ std::unique_ptr<spectral::SpectrumBackend> make_layer_backend(const AnalyzeOptio
   std::string ignored;
   std::string& used = device_used ? *device_used : ignored;
   used = "cpu";
-  if (dev.kind == "cpu") return spectral::make_backend(options.method);
+  if (dev.kind == "cpu") return spectral::make_backend(options.method, options.precision);
 #ifdef QSPECTRA_HAVE_CUDA
   const auto status = spectral::cuda_device_status();
   if (status.available) {
@@ -55,13 +55,13 @@ std::unique_ptr<spectral::SpectrumBackend> make_layer_backend(const AnalyzeOptio
   }
   if (dev.kind == "auto") {
     if (warnings) warnings->push_back("--device auto: " + status.message + "; using the CPU");
-    return spectral::make_backend(options.method);
+    return spectral::make_backend(options.method, options.precision);
   }
   throw InputError("--device " + options.device, status.message);
 #else
   if (dev.kind == "auto") {
     if (warnings) warnings->push_back("--device auto: this build has no CUDA backend; using the CPU");
-    return spectral::make_backend(options.method);
+    return spectral::make_backend(options.method, options.precision);
   }
   throw UsageError("--device " + options.device +
                    ": this build has no CUDA backend (configure with -DQSPECTRA_WITH_CUDA=ON on a "

@@ -62,6 +62,8 @@ void LayerLoop::run(const LayerWorkFn& work, const LayerReader& reader, const La
       w.layer = todo[i];
       w.result_template = layer_result_template(model_, *todo[i]);
       w.inner_threads = phase.inner_threads;
+      const std::size_t ahead = k + static_cast<std::size_t>(phase.workers);
+      if (ahead < phase.order.size()) w.next = todo[phase.order[ahead]];
       w.reader_ = &reader;
       if (progress)
         w.on_step_ = [&](const std::string& what, double amount, const LayerResult* last) {

@@ -1,8 +1,10 @@
 #include "qspectra/spectral/backend.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <limits>
+#include <memory>
 
 #include <Eigen/SVD>
 
@@ -22,6 +24,10 @@ namespace {
 
 constexpr double kFloat64Eps = std::numeric_limits<double>::epsilon();  // 2.220446e-16, WW's rank eps
 
+double ms_since(std::chrono::steady_clock::time_point t0) {
+  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+}
+
 void check_finite(const Eigen::MatrixXd& W) {
   if (!W.allFinite()) throw InputError("", "matrix has NaN or Inf values; its spectrum is undefined");
 }
@@ -36,6 +42,60 @@ Eigen::VectorXd ascending_squares_of_descending(const std::vector<double>& s) {
   // LAPACK returns them sorted; sort anyway (cheap) so the contract never depends on that.
   std::sort(ev.data(), ev.data() + k);
   return ev;
+}
+
+// Ascending, clamped at 0 (round-off can make the smallest Gram eigenvalues slightly negative: they are
+// squares).
+template <class T>
+Eigen::VectorXd clamped_ascending(const std::vector<T>& w) {
+  Eigen::VectorXd ev(static_cast<Eigen::Index>(w.size()));
+  for (std::size_t i = 0; i < w.size(); ++i) ev[static_cast<Eigen::Index>(i)] = std::max(static_cast<double>(w[i]), 0.0);
+  std::sort(ev.data(), ev.data() + ev.size());
+  return ev;
+}
+
+template <class T>
+std::unique_ptr<T[]> uninitialized(std::size_t n) {
+  return std::unique_ptr<T[]>(new T[n]);  // filled right away: no zeroing pass over a layer
+}
+
+// Per-thread buffers of the raw path, kept between layers: a fresh multi-MB allocation is a fresh
+// mapping, and faulting its pages in (and the kernel zeroing them) cost as much as the widening itself.
+// Slot: 0 = W, 1 = Gram. Grow-only; a worker holds its largest layer's buffers until it exits.
+template <class T>
+T* scratch(int slot, std::size_t n) {
+  thread_local std::vector<T> buf[2];
+  auto& b = buf[slot];
+  if (b.size() < n) {
+    b = std::vector<T>();  // drop the old one first: never both at once
+    b.resize(n);
+  }
+  return b.data();
+}
+
+// The stored row-major rows x cols W is the column-major cols x rows W^T (lda = cols): the Gram of the
+// smaller side is dsyrk on it as it lies, no transposition. rows >= cols: W^T W = A A^T ('N');
+// otherwise W W^T = A^T A ('T'). `with_svd_fallback`: the `auto` rule (gram_resolves, else dgesdd).
+MatrixSpectrum raw_gram64(io::DType dtype, const std::byte* data, int64_t rows, int64_t cols, bool keep_f64,
+                          bool with_svd_fallback) {
+  const auto n = static_cast<std::size_t>(rows * cols);
+  double* a = scratch<double>(0, n);
+  MatrixSpectrum r;
+  const auto t0 = std::chrono::steady_clock::now();
+  r.non_finite = widen_weights(dtype, data, n, keep_f64, a);
+  r.widen_ms = ms_since(t0);
+  if (r.non_finite > 0) return r;
+  const int64_t g = std::min(rows, cols), k = std::max(rows, cols);
+  r.method = "gram";
+  if (g == 0) return r;
+  double* c = scratch<double>(1, static_cast<std::size_t>(g * g));
+  lapack::dsyrk_upper(rows < cols, g, k, a, cols, c, g);
+  r.evals = clamped_ascending(lapack::syevd_values(g, c, g));
+  if (with_svd_fallback && !gram_resolves(r.evals)) {
+    r.evals = ascending_squares_of_descending(lapack::gesdd_values(cols, rows, a, cols));
+    r.method = "gram->svd";
+  }
+  return r;
 }
 
 class SvdBackend final : public SpectrumBackend {
@@ -55,11 +115,11 @@ public:
   MatrixSpectrum squared_singular_values(const Eigen::MatrixXd& W) const override {
     check_finite(W);
     auto w = lapack::gram_eigenvalues(W.rows(), W.cols(), W.data(), std::max<Eigen::Index>(W.rows(), 1));
-    Eigen::VectorXd ev(static_cast<Eigen::Index>(w.size()));
-    // Round-off can make the smallest Gram eigenvalues slightly negative: they are squares, so clamp to 0.
-    for (std::size_t i = 0; i < w.size(); ++i) ev[static_cast<Eigen::Index>(i)] = std::max(w[i], 0.0);
-    std::sort(ev.data(), ev.data() + ev.size());
-    return {std::move(ev), "gram"};
+    return {clamped_ascending(w), "gram"};
+  }
+  MatrixSpectrum squared_singular_values_raw(io::DType dtype, const std::byte* data, int64_t rows, int64_t cols,
+                                             bool keep_f64) const override {
+    return raw_gram64(dtype, data, rows, cols, keep_f64, false);
   }
 };
 
@@ -89,13 +149,87 @@ public:
     }
     return r;
   }
+  MatrixSpectrum squared_singular_values_raw(io::DType dtype, const std::byte* data, int64_t rows, int64_t cols,
+                                             bool keep_f64) const override {
+    return raw_gram64(dtype, data, rows, cols, keep_f64, true);
+  }
 
 private:
   GramBackend gram_;
   SvdBackend svd_;
 };
 
+// --precision fp32: float32 Gram (ssyrk) + ssyevd; a layer fp32_resolves rejects is redone by `auto`
+// in fp64 and its method says so ("gram32->gram", "gram32->gram->svd").
+class Fp32Backend final : public SpectrumBackend {
+public:
+  std::string_view name() const override { return "auto-fp32"; }
+  MatrixSpectrum squared_singular_values(const Eigen::MatrixXd& W) const override {
+    check_finite(W);
+    const Eigen::MatrixXf Wf = W.cast<float>();  // column-major rows x cols
+    const int64_t rows = W.rows(), cols = W.cols();
+    const int64_t g = std::min(rows, cols), k = std::max(rows, cols);
+    MatrixSpectrum r{Eigen::VectorXd(), "gram32", 0, 0};
+    if (g == 0) return r;
+    auto c = uninitialized<float>(static_cast<std::size_t>(g * g));
+    lapack::ssyrk_upper(rows >= cols, g, k, Wf.data(), std::max<int64_t>(rows, 1), c.get(), g);
+    r.evals = clamped_ascending(lapack::ssyevd_values(g, c.get(), g));
+    if (fp32_resolves(r.evals)) return r;
+    r = fp64_.squared_singular_values(W);
+    r.method = "gram32->" + r.method;
+    return r;
+  }
+  MatrixSpectrum squared_singular_values_raw(io::DType dtype, const std::byte* data, int64_t rows, int64_t cols,
+                                             bool keep_f64) const override {
+    const auto n = static_cast<std::size_t>(rows * cols);
+    MatrixSpectrum r;
+    {
+      float* a = scratch<float>(0, n);
+      const auto t0 = std::chrono::steady_clock::now();
+      r.non_finite = widen_weights(dtype, data, n, a);
+      r.widen_ms = ms_since(t0);
+      if (r.non_finite > 0) return r;
+      const int64_t g = std::min(rows, cols), k = std::max(rows, cols);
+      r.method = "gram32";
+      if (g == 0) return r;
+      float* c = scratch<float>(1, static_cast<std::size_t>(g * g));
+      lapack::ssyrk_upper(rows < cols, g, k, a, cols, c, g);
+      r.evals = clamped_ascending(lapack::ssyevd_values(g, c, g));
+      if (fp32_resolves(r.evals)) return r;
+    }
+    const double widen32_ms = r.widen_ms;
+    r = raw_gram64(dtype, data, rows, cols, keep_f64, true);
+    r.method = "gram32->" + r.method;
+    r.widen_ms += widen32_ms;
+    return r;
+  }
+
+private:
+  AutoBackend fp64_;
+};
+
 }  // namespace
+
+MatrixSpectrum SpectrumBackend::squared_singular_values_raw(io::DType dtype, const std::byte* data, int64_t rows,
+                                                            int64_t cols, bool keep_f64) const {
+  // The stored row-major W read as column-major is W^T: the same singular values, no transposition.
+  Eigen::MatrixXd Wt(cols, rows);
+  const auto t0 = std::chrono::steady_clock::now();
+  const int64_t bad = widen_weights(dtype, data, static_cast<std::size_t>(rows * cols), keep_f64, Wt.data());
+  const double widen_ms = ms_since(t0);
+  if (bad > 0) return {Eigen::VectorXd(), "none", bad, widen_ms};
+  MatrixSpectrum r = squared_singular_values(Wt);
+  r.widen_ms = widen_ms;
+  return r;
+}
+
+bool fp32_resolves(const Eigen::VectorXd& evals) {
+  if (evals.size() == 0) return true;
+  if (!evals.allFinite()) return false;
+  const double lmax = evals.maxCoeff();
+  if (!(lmax > 0)) return false;
+  return evals.minCoeff() >= kFp32RelFloor * lmax;
+}
 
 bool gram_resolves(const Eigen::VectorXd& evals, double rel_floor) {
   if (evals.size() == 0) return true;
@@ -105,7 +239,13 @@ bool gram_resolves(const Eigen::VectorXd& evals, double rel_floor) {
   return lmin >= rel_floor * lmax;
 }
 
-std::unique_ptr<SpectrumBackend> make_backend(std::string_view name) {
+std::unique_ptr<SpectrumBackend> make_backend(std::string_view name, std::string_view precision) {
+  if (precision == "fp32") {
+    if (name == "auto" || name.empty()) return std::make_unique<Fp32Backend>();
+    throw UsageError("--precision fp32 needs --method auto (got '" + std::string(name) + "')");
+  }
+  if (precision != "fp64" && !precision.empty())
+    throw UsageError("--precision: expected fp64 or fp32, got '" + std::string(precision) + "'");
   if (name == "auto" || name.empty()) return std::make_unique<AutoBackend>();
   if (name == "svd") return std::make_unique<SvdBackend>();
   if (name == "gram") return std::make_unique<GramBackend>();
@@ -230,6 +370,18 @@ LayerSpectrum compute_layer_spectrum(const std::vector<Eigen::MatrixXd>& matrice
   }
 #endif
   for (const auto& W : matrices) add_matrix_spectrum(out, backend.squared_singular_values(W), N, first);
+  std::sort(out.evals.begin(), out.evals.end());
+  return out;
+}
+
+LayerSpectrum layer_spectrum_from(MatrixSpectrum ms, int64_t N) {
+  LayerSpectrum out;
+  out.N = N;
+  out.rf = 1;
+  out.M = ms.evals.size();
+  out.evals.reserve(static_cast<std::size_t>(ms.evals.size()));
+  bool first = true;
+  add_matrix_spectrum(out, std::move(ms), N, first);
   std::sort(out.evals.begin(), out.evals.end());
   return out;
 }

@@ -17,6 +17,10 @@ void dsyevd_(const char* jobz, const char* uplo, const int* n, double* a, const 
 void dsyrk_(const char* uplo, const char* trans, const int* n, const int* k, const double* alpha, const double* a,
             const int* lda, const double* beta, double* c, const int* ldc, std::size_t uplo_len,
             std::size_t trans_len);
+void ssyevd_(const char* jobz, const char* uplo, const int* n, float* a, const int* lda, float* w, float* work,
+             const int* lwork, int* iwork, const int* liwork, int* info, std::size_t jobz_len, std::size_t uplo_len);
+void ssyrk_(const char* uplo, const char* trans, const int* n, const int* k, const float* alpha, const float* a,
+            const int* lda, const float* beta, float* c, const int* ldc, std::size_t uplo_len, std::size_t trans_len);
 // Optional (OpenBLAS): weak so that another BLAS links too.
 void openblas_set_num_threads(int) __attribute__((weak));
 int openblas_get_num_threads(void) __attribute__((weak));
@@ -76,6 +80,33 @@ std::vector<double> syevd_values(int64_t n64, double* c, int64_t ldc64) {
   std::vector<int> iwork(static_cast<std::size_t>(liwork));
   dsyevd_(&jobz, &uplo, &n, c, &ldc, w.data(), work.data(), &lwork, iwork.data(), &liwork, &info, 1, 1);
   if (info != 0) throw InternalError("dsyevd failed to converge, info=" + std::to_string(info));
+  return w;  // ascending
+}
+
+void ssyrk_upper(bool transpose, int64_t n64, int64_t k64, const float* a, int64_t lda64, float* c,
+                 int64_t ldc64) {
+  const int n = to_int(n64, "n"), k = to_int(k64, "k");
+  const int lda = to_int(std::max<int64_t>(lda64, 1), "lda"), ldc = to_int(std::max<int64_t>(ldc64, 1), "ldc");
+  const char uplo = 'U', trans = transpose ? 'T' : 'N';
+  const float alpha = 1.0f, beta = 0.0f;
+  ssyrk_(&uplo, &trans, &n, &k, &alpha, a, &lda, &beta, c, &ldc, 1, 1);
+}
+
+std::vector<float> ssyevd_values(int64_t n64, float* c, int64_t ldc64) {
+  const int n = to_int(n64, "n"), ldc = to_int(std::max<int64_t>(ldc64, 1), "ldc");
+  std::vector<float> w(static_cast<std::size_t>(n));
+  if (n == 0) return w;
+  const char jobz = 'N', uplo = 'U';
+  float wq = 0;
+  int iwq = 0, info = 0, lwork = -1, liwork = -1;
+  ssyevd_(&jobz, &uplo, &n, c, &ldc, w.data(), &wq, &lwork, &iwq, &liwork, &info, 1, 1);
+  if (info != 0) throw InternalError("ssyevd workspace query failed, info=" + std::to_string(info));
+  lwork = static_cast<int>(wq) + 1;
+  liwork = std::max(iwq, 1);
+  std::vector<float> work(static_cast<std::size_t>(lwork));
+  std::vector<int> iwork(static_cast<std::size_t>(liwork));
+  ssyevd_(&jobz, &uplo, &n, c, &ldc, w.data(), work.data(), &lwork, iwork.data(), &liwork, &info, 1, 1);
+  if (info != 0) throw InternalError("ssyevd failed to converge, info=" + std::to_string(info));
   return w;  // ascending
 }
 

@@ -28,6 +28,12 @@ public:
   // Tells the kernel the pages of `range` (inside a mapping) are no longer needed, to keep RSS low
   // when streaming tensors. Advisory: pages shared with neighbours are simply re-read if needed.
   static void release(std::span<const std::byte> range);
+  // Tells the kernel the pages of `range` will be needed soon (MADV_WILLNEED: read-ahead while the
+  // caller computes). Advisory.
+  static void prefetch(std::span<const std::byte> range);
+  // Touches every page of `range` under guarded_read: afterwards they are mapped, and a file truncated
+  // before this point is an InputError(path, ...) here rather than a SIGBUS in code that cannot take one.
+  static void touch(const std::string& path, std::span<const std::byte> range);
 
   // Runs `read` (which reads pages of a mapping of `path`). If the file shrinks under the mapping (another
   // process truncates it), touching a page past its new end raises SIGBUS: that becomes

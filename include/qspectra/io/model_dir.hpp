@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -49,6 +50,11 @@ public:
   virtual TensorData read(const TensorInfo& t) const = 0;      // widened to float64
   virtual void release(const TensorInfo& t) const = 0;         // drop its pages from RSS
   virtual const GgufFile* gguf() const { return nullptr; }     // the GGUF file, if it is one
+  // The tensor's stored little-endian bytes inside a mapping (the raw read path), checked against its
+  // shape and dtype; empty when this source has no such view (e.g. a PyTorch checkpoint).
+  virtual std::span<const std::byte> mapped_bytes(const TensorInfo&) const { return {}; }
+  // Ask the kernel to start reading the tensor's pages (MADV_WILLNEED); advisory, may do nothing.
+  virtual void prefetch(const TensorInfo&) const {}
 };
 
 class ModelDir {
@@ -74,6 +80,8 @@ public:
 
   TensorData read(const ModelTensor& t) const;           // widened to float64
   void release(const ModelTensor& t) const;              // drop its pages from RSS
+  std::span<const std::byte> mapped_bytes(const ModelTensor& t) const;  // see TensorSource
+  void prefetch(const ModelTensor& t) const;             // see TensorSource
   // The safetensors file `index`; InputError if that file is a PyTorch checkpoint (see source()).
   const SafetensorsFile& file(std::size_t index) const;
   const TensorSource& source(std::size_t index) const { return *sources_.at(index); }

@@ -59,6 +59,8 @@ public:
   const TensorInfo* find(const std::string& name) const;  // nullptr if absent
   // Raw little-endian bytes of a tensor (inside the mapping).
   std::span<const std::byte> raw(const TensorInfo& t) const;
+  // raw(t) checked like read(): InputError for an unreadable dtype or a size that does not match.
+  std::span<const std::byte> mapped_bytes(const TensorInfo& t) const;
   // The tensor widened to float64. Throws InputError for unreadable dtypes.
   TensorData read(const TensorInfo& t) const;
   // Tell the kernel we are done with the pages of this tensor (keeps RSS low when streaming).

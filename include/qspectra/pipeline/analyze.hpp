@@ -24,7 +24,7 @@ struct AnalyzeOptions {
   metrics::MetricsOptions metrics;
   std::string method = "auto";    // spectrum backend name (spectral::backend_names())
   std::string device = "cpu";     // "cpu" | "cuda" | "cuda:N" | "auto"
-  std::string gpu_precision = "fp64";  // "fp64" | "fp32" (CUDA only)
+  std::string precision = "fp64"; // "fp64" | "fp32" (--precision; fp32: float32 Gram, docs/metrics.md)
   int threads = 0;                // 0 = all cores
   bool keep_f64 = false;          // WW rounds F64 weights to float32; this keeps them
   std::string quantize;           // quantizer spec applied to every layer ("" = none)
@@ -89,6 +89,15 @@ AnalysisResult analyze_model(const io::ModelDir& model, const AnalyzeOptions& op
 
 // Read a layer's tensor widened to float64; rounded to float32 values unless keep_f64 (as WW).
 TensorData load_layer_tensor(const io::ModelDir& model, const layers::LayerInfo& layer, bool keep_f64);
+
+// Read and analyse one plain tensor layer (layer.source == Tensor) of `model`, timing.read_ms set. When
+// nothing needs the values first (no quantizer, no delta_base, no randomize/farms, a dense 2-D tensor
+// mapped as stored) the backend takes the mapped bytes (SpectrumBackend::squared_singular_values_raw:
+// widened once, straight into its solver's buffer); otherwise load_layer_tensor (+ subtract_base_tensor)
+// + analyze_tensor. `prefetch_next` (may be null): a layer whose pages are prefetched while this one computes.
+LayerResult read_and_analyze_layer(const io::ModelDir& model, const layers::LayerInfo& layer,
+                                   const quant::Quantizer* quantizer, const spectral::SpectrumBackend& backend,
+                                   const AnalyzeOptions& options, const layers::LayerInfo* prefetch_next = nullptr);
 
 // W - W_base for `layer` (same name in `base`), both as read by load_layer_tensor.
 void subtract_base_tensor(TensorData& tensor, const io::ModelDir& base, const std::string& key, bool keep_f64);

@@ -25,6 +25,7 @@ public:
   const layers::LayerInfo* layer = nullptr;
   LayerResult result_template;            // identity columns (layer_result_template)
   int inner_threads = 1;                  // BLAS / k-means threads this layer may use
+  const layers::LayerInfo* next = nullptr;  // about what this worker takes next: its pages can be prefetched
 
   // The layer's tensor through the loop's reader, read on the first call (timed: read_ms).
   TensorData& tensor();

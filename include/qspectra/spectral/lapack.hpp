@@ -18,6 +18,9 @@ std::vector<double> gram_eigenvalues(int64_t m, int64_t n, const double* a, int6
 // The raw building blocks (exposed for the benchmark's "bare LAPACK" baselines and tests).
 void dsyrk_upper(bool transpose, int64_t n, int64_t k, const double* a, int64_t lda, double* c, int64_t ldc);
 std::vector<double> syevd_values(int64_t n, double* c, int64_t ldc);
+// The float32 pair (ssyrk upper + ssyevd JOBZ='N') for --precision fp32.
+void ssyrk_upper(bool transpose, int64_t n, int64_t k, const float* a, int64_t lda, float* c, int64_t ldc);
+std::vector<float> ssyevd_values(int64_t n, float* c, int64_t ldc);
 
 // True when the BLAS in use lets us set its thread count (OpenBLAS's openblas_set_num_threads).
 bool blas_threads_controllable();
