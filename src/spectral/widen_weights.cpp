@@ -3,6 +3,7 @@
 #include <array>
 #include <bit>
 #include <cstring>
+#include <vector>
 
 #include "qspectra/spectral/backend.hpp"
 
@@ -29,8 +30,7 @@ const std::array<float, 65536>& f16_table() {
 // Widen with `conv` (stored element -> double already rounded as asked), store as T, count the
 // values not below `limit` (NaN included). Chunks of a fixed size keep the loop vectorisable.
 template <class T, class Conv>
-int64_t widen_loop(const std::byte* src, std::size_t n, std::size_t width, T* dst, Conv conv) {
-  const double limit = unanalysable_limit(n);
+int64_t widen_loop(const std::byte* src, std::size_t n, std::size_t width, T* dst, double limit, Conv conv) {
   int64_t bad = 0;
   for (std::size_t i = 0; i < n; ++i) {
     const double v = conv(src + i * width);
@@ -41,28 +41,27 @@ int64_t widen_loop(const std::byte* src, std::size_t n, std::size_t width, T* ds
 }
 
 template <class T>
-int64_t widen_any(io::DType dtype, const std::byte* src, std::size_t n, bool round32, T* dst) {
+int64_t widen_any(io::DType dtype, const std::byte* src, std::size_t n, bool round32, T* dst, double limit) {
   using io::DType;
   switch (dtype) {
     case DType::BF16:  // the top half of a float32: exact in float
-      return widen_loop(src, n, 2, dst, [](const std::byte* p) {
+      return widen_loop(src, n, 2, dst, limit, [](const std::byte* p) {
         return double(std::bit_cast<float>(static_cast<uint32_t>(load<uint16_t>(p)) << 16));
       });
     case DType::F16: {
       const float* t = f16_table().data();
-      return widen_loop(src, n, 2, dst, [t](const std::byte* p) { return double(t[load<uint16_t>(p)]); });
+      return widen_loop(src, n, 2, dst, limit, [t](const std::byte* p) { return double(t[load<uint16_t>(p)]); });
     }
     case DType::F32:
-      return widen_loop(src, n, 4, dst, [](const std::byte* p) { return double(load<float>(p)); });
+      return widen_loop(src, n, 4, dst, limit, [](const std::byte* p) { return double(load<float>(p)); });
     case DType::F64:
       if (round32)
-        return widen_loop(src, n, 8, dst, [](const std::byte* p) { return double(static_cast<float>(load<double>(p))); });
-      return widen_loop(src, n, 8, dst, [](const std::byte* p) { return load<double>(p); });
+        return widen_loop(src, n, 8, dst, limit, [](const std::byte* p) { return double(static_cast<float>(load<double>(p))); });
+      return widen_loop(src, n, 8, dst, limit, [](const std::byte* p) { return load<double>(p); });
     default: {
       // The rarer dtypes (fp8, integers, bool): io's exact widening, a chunk at a time.
       constexpr std::size_t kChunk = 4096;
       const std::size_t width = io::dtype_bits(dtype) / 8;
-      const double limit = unanalysable_limit(n);
       double buf[kChunk];
       int64_t bad = 0;
       for (std::size_t i0 = 0; i0 < n; i0 += kChunk) {
@@ -82,11 +81,24 @@ int64_t widen_any(io::DType dtype, const std::byte* src, std::size_t n, bool rou
 }  // namespace
 
 int64_t widen_weights(io::DType dtype, const std::byte* src, std::size_t n, bool keep_f64, double* dst) {
-  return widen_any(dtype, src, n, !keep_f64, dst);
+  return widen_any(dtype, src, n, !keep_f64, dst, unanalysable_limit(n));
 }
 
 int64_t widen_weights(io::DType dtype, const std::byte* src, std::size_t n, float* dst) {
-  return widen_any(dtype, src, n, true, dst);
+  return widen_any(dtype, src, n, true, dst, unanalysable_limit(n));
+}
+
+int64_t count_unanalysable_weights(io::DType dtype, const std::byte* src, std::size_t n, bool keep_f64) {
+  constexpr std::size_t kChunk = 16384;  // a small scratch buffer: bounded memory for any layer
+  const double limit = unanalysable_limit(n);
+  const std::size_t width = io::dtype_bits(dtype) / 8;
+  std::vector<double> scratch(std::min(kChunk, n));
+  int64_t bad = 0;
+  for (std::size_t i0 = 0; i0 < n; i0 += kChunk) {
+    const std::size_t m = std::min(kChunk, n - i0);
+    bad += widen_any(dtype, src + i0 * width, m, !keep_f64, scratch.data(), limit);
+  }
+  return bad;
 }
 
 }  // namespace qspectra::spectral

@@ -56,6 +56,8 @@ inline double unanalysable_limit(std::size_t n) {
 // destinations always are), and count the unanalysable ones (see unanalysable_limit). One pass.
 int64_t widen_weights(io::DType dtype, const std::byte* src, std::size_t n, bool keep_f64, double* dst);
 int64_t widen_weights(io::DType dtype, const std::byte* src, std::size_t n, float* dst);
+// The same count without keeping the values (a backend that widens elsewhere, e.g. on the GPU).
+int64_t count_unanalysable_weights(io::DType dtype, const std::byte* src, std::size_t n, bool keep_f64);
 
 // The fp32 rule: a float32 Gram spectrum (ascending, clamped at 0) is trusted when lambda_min >=
 // kFp32RelFloor * lambda_max, kFp32RelFloor = 2^-24 (float32's unit round-off): below that float32 cannot

@@ -92,6 +92,14 @@ public:
     if (!t || (*t == ElemType::F64 && !keep_f64))
       return SpectrumBackend::squared_singular_values_raw(dtype, data, rows, cols, keep_f64);
     check_buffer(data, rows, cols);
+    // NaN/Inf must not reach cuSOLVER: counted on the host first (the pipeline reports such layers).
+    const auto n = static_cast<std::size_t>(rows) * static_cast<std::size_t>(cols);
+    if (const int64_t bad = count_unanalysable_weights(dtype, data, n, keep_f64); bad > 0) {
+      MatrixSpectrum none;
+      none.method = "none";
+      none.non_finite = bad;
+      return none;
+    }
     return run_one({*t, data, cols, rows});
   }
 
