@@ -312,11 +312,9 @@ LayerResult analyze_tensor(const LayerResult& result_template, TensorData tensor
   if (quantizer) {
     auto t0 = Clock::now();
     std::vector<double> original = tensor.values;
-    if (const std::string why = quantizer->shape_problem(tensor.shape); !why.empty())
-      throw InputError(r.info.name, why);  // e.g. a q4_k row that is not whole 256-blocks
-    quantizer->apply(tensor);
+    quantizer->apply(tensor);  // a q4_k row that is not whole 256-blocks runs llama-quantize's q5_0
     const auto stats = quant::error_stats(original, tensor.values);
-    r.quant = QuantColumns{quantizer->spec(), quantizer->bits_per_weight(tensor.shape), stats.mse,
+    r.quant = QuantColumns{quantizer->spec_for(tensor.shape), quantizer->bits_per_weight(tensor.shape), stats.mse,
                            stats.rmse, stats.sqnr_db, stats.max_err, stats.rel_max_err,
                            stats.distinct_levels};
     r.timing.quant_ms = ms_since(t0);
@@ -431,6 +429,8 @@ AnalysisResult analyze_model(const io::ModelDir& model, const AnalyzeOptions& op
     out.timing_sum.fit_ms += r.timing.fit_ms;
   }
   out.summary = metrics::summarize(analysed, non_finite);
+  if (quantizer)
+    if (auto w = quant_fallback_warning(*quantizer, out.layers); !w.empty()) out.warnings.push_back(std::move(w));
   out.wall_s = std::chrono::duration<double>(Clock::now() - t0).count();
   return out;
 }
