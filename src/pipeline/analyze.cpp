@@ -1,5 +1,6 @@
 #include "qspectra/pipeline/analyze.hpp"
 #include "qspectra/pipeline/layer_loop.hpp"
+#include "qspectra/pipeline/variant.hpp"
 
 #include <algorithm>
 #include <chrono>
@@ -18,21 +19,9 @@
 #include "qspectra/metrics/mp_fit.hpp"
 #include "qspectra/metrics/spectrum_extras.hpp"
 #include "qspectra/pipeline/shard.hpp"
-#include "qspectra/quant/error_stats.hpp"
 
 namespace qspectra::pipeline {
 namespace {
-
-// Weights the spectrum cannot take: NaN/Inf, and finite values so large that the squared norm of the
-// layer overflows float64 (possible with --keep-f64: |w| > ~1e154). If sum w^2 overflows, at least one
-// w^2 >= DBL_MAX / n, so counting those catches every such layer.
-int64_t count_unanalysable(const std::vector<double>& values) {
-  if (values.empty()) return 0;
-  const double limit = std::sqrt(std::numeric_limits<double>::max() / static_cast<double>(values.size()));
-  int64_t n = 0;
-  for (double v : values) n += !(std::fabs(v) < limit);  // NaN compares false: counted
-  return n;
-}
 
 using Clock = std::chrono::steady_clock;
 double ms_since(Clock::time_point t0) {
@@ -239,7 +228,7 @@ LayerResult analyze_lora_layer(const LayerResult& result_template, const io::Mod
   LayerResult r = result_template;
   auto [a, b] = load_lora_factors(model, layer, options.keep_f64);
   r.timing.read_ms = ms_since(t0);
-  if (mark_non_finite(r, count_unanalysable(a.values) + count_unanalysable(b.values))) return r;
+  if (mark_non_finite(r, count_unanalysable_weights(a.values) + count_unanalysable_weights(b.values))) return r;
   const auto t1 = Clock::now();
   const Eigen::MatrixXd B = scale * as_matrix(b);
   LayerSpectrum spectrum = spectral::compute_low_rank_product_spectrum(B, as_matrix(a), backend);
@@ -370,21 +359,8 @@ LayerResult analyze_tensor(const LayerResult& result_template, TensorData tensor
                            const quant::Quantizer* quantizer,
                            const spectral::SpectrumBackend& backend, const AnalyzeOptions& options) {
   LayerResult r = result_template;
-  if (mark_non_finite(r, count_unanalysable(tensor.values))) return r;
-  if (quantizer) {
-    auto t0 = Clock::now();
-    std::vector<double> original = tensor.values;
-    if (const std::string why = quantizer->shape_problem(tensor.shape); !why.empty())
-      throw InputError(r.info.name, why);  // e.g. a q4_k row that is not whole 256-blocks
-    quantizer->apply(tensor);
-    const auto stats = quant::error_stats(original, tensor.values);
-    r.quant = QuantColumns{quantizer->spec(), quantizer->bits_per_weight(tensor.shape), stats.mse,
-                           stats.rmse, stats.sqnr_db, stats.max_err, stats.rel_max_err,
-                           stats.distinct_levels};
-    r.timing.quant_ms = ms_since(t0);
-    // A cast can overflow (fp16 beyond 65504 -> inf): such a layer is non-finite as quantized.
-    if (mark_non_finite(r, count_unanalysable(tensor.values))) return r;
-  }
+  if (mark_non_finite(r, count_unanalysable_weights(tensor.values))) return r;
+  if (quantizer) return analyze_variant(result_template, tensor, *quantizer, backend, options);
   auto t1 = Clock::now();
   const bool conv = r.info.type == layers::LayerType::Conv2d;
   auto matrices = spectral::layer_matrices(tensor, conv);
@@ -485,6 +461,8 @@ AnalysisResult analyze_model(const io::ModelDir& model, const AnalyzeOptions& op
     out.timing_sum.fit_ms += r.timing.fit_ms;
   }
   out.summary = metrics::summarize(analysed, non_finite);
+  if (quantizer)
+    if (auto w = quant_fallback_warning(*quantizer, out.layers); !w.empty()) out.warnings.push_back(std::move(w));
   out.wall_s = std::chrono::duration<double>(Clock::now() - t0).count();
   return out;
 }

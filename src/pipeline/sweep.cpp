@@ -58,6 +58,12 @@ SweepResult run_sweep(const io::ModelDir& model, const AnalyzeOptions& options,
     }
     return &row.front();
   }, progress, cancel);
+  for (std::size_t v = 0; v < quantizers.size(); ++v) {  // one warning per variant that fell back
+    std::vector<const LayerResult*> col;
+    for (const auto& row : out.layers) col.push_back(&row[v]);
+    if (auto w = quant_fallback_warning(*quantizers[v], col); !w.empty())
+      out.warnings.push_back(std::move(w));
+  }
   out.selection = std::move(plan.selection);
   out.bytes_read = bytes.load();
   out.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();

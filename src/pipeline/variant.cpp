@@ -11,7 +11,7 @@ namespace qspectra::pipeline {
 int64_t count_unanalysable_weights(const std::vector<double>& values) {
   if (values.empty()) return 0;
   // If sum w^2 overflows, at least one w^2 >= DBL_MAX / n: counting those catches every such layer.
-  const double limit = std::sqrt(std::numeric_limits<double>::max() / static_cast<double>(values.size()));
+  const double limit = spectral::unanalysable_limit(values.size());
   int64_t n = 0;
   for (double v : values) n += !(std::fabs(v) < limit);  // NaN compares false: counted
   return n;
@@ -20,15 +20,14 @@ int64_t count_unanalysable_weights(const std::vector<double>& values) {
 LayerResult analyze_variant(const LayerResult& result_template, const TensorData& original,
                             const quant::Quantizer& quantizer, const spectral::SpectrumBackend& backend,
                             const AnalyzeOptions& options) {
-  // A layer unanalysable as read is reported before any quantization (no quant columns): rare, so
-  // analyze_tensor itself takes it.
+  // A layer unanalysable as read is reported before any quantization (no quant columns).
   if (count_unanalysable_weights(original.values) > 0)
-    return analyze_tensor(result_template, original, &quantizer, backend, options);
+    return analyze_tensor(result_template, original, nullptr, backend, options);
   const auto t0 = std::chrono::steady_clock::now();
   TensorData q = original;
   quantizer.apply(q);
   const auto stats = quant::error_stats(original.values, q.values);
-  QuantColumns cols{quantizer.spec(), quantizer.bits_per_weight(q.shape), stats.mse, stats.rmse, stats.sqnr_db,
+  QuantColumns cols{quantizer.spec_for(q.shape), quantizer.bits_per_weight(q.shape), stats.mse, stats.rmse, stats.sqnr_db,
                     stats.max_err, stats.rel_max_err, stats.distinct_levels};
   const double quant_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
   // Without a quantizer analyze_tensor checks the quantized weights (a cast can overflow: fp16 beyond

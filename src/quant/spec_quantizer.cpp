@@ -12,7 +12,6 @@ double SpecQuantizer::bits_per_weight(const std::vector<int64_t>& shape) const {
   const QuantSpec& s = spec_;
   int64_t n = 1;
   for (auto d : shape) n *= d;
-  if (s.kind == QuantKind::Ggml) return types::traits(s.ggml_type).bits_per_weight();  // scales included
   if (s.kind == QuantKind::Cast || n == 0) return s.bits;
   const double blocks = double(block_count(shape, s.granularity, s.group));
   switch (s.kind) {
@@ -24,7 +23,7 @@ double SpecQuantizer::bits_per_weight(const std::vector<int64_t>& shape) const {
     case QuantKind::FP4: return 4.0 + 32.0 * blocks / double(n);  // bitsandbytes keeps fp32 absmax
     case QuantKind::Lloyd: return s.bits + 16.0 * std::ldexp(1.0, s.bits) / double(n);  // fp16 levels
     case QuantKind::Cast:
-    case QuantKind::Ggml: break;
+    case QuantKind::Ggml: break;  // the GGML quantizer overrides this (its type depends on the shape)
   }
   return s.bits;
 }

@@ -42,31 +42,36 @@ constexpr std::array kTable{
   TypeTraits{E::F4,          "f4",          "F4",          -1, "", 2, 1, nullptr, nullptr, nullptr, "packed 4-bit"},
   TypeTraits{E::F6_E2M3,     "f6_e2m3",     "F6_E2M3",     -1, "", 4, 3, nullptr, nullptr, nullptr, "packed 6-bit"},
   TypeTraits{E::F6_E3M2,     "f6_e3m2",     "F6_E3M2",     -1, "", 4, 3, nullptr, nullptr, nullptr, "packed 6-bit"},
-  //         name        safetensors ggml  ggml name   blk  bytes to_float           to_double from_float       unsupported
-  TypeTraits{E::Q4_0,    "q4_0",    "",   2, "q4_0",    32,  18, dequantize_q4_0,   nullptr, quantize_q4_0,   ""},
-  TypeTraits{E::Q4_1,    "q4_1",    "",   3, "q4_1",    32,  20, dequantize_q4_1,   nullptr, quantize_q4_1,   ""},
-  TypeTraits{E::Q5_0,    "q5_0",    "",   6, "q5_0",    32,  22, dequantize_q5_0,   nullptr, quantize_q5_0,   ""},
-  TypeTraits{E::Q5_1,    "q5_1",    "",   7, "q5_1",    32,  24, dequantize_q5_1,   nullptr, quantize_q5_1,   ""},
-  TypeTraits{E::Q8_0,    "q8_0",    "",   8, "q8_0",    32,  34, dequantize_q8_0,   nullptr, quantize_q8_0,   ""},
-  TypeTraits{E::Q2_K,    "q2_k",    "",  10, "q2_K",   256,  84, dequantize_q2_k,   nullptr, quantize_q2_k,   ""},
-  TypeTraits{E::Q3_K,    "q3_k",    "",  11, "q3_K",   256, 110, dequantize_q3_k,   nullptr, quantize_q3_k,   ""},
-  TypeTraits{E::Q4_K,    "q4_k",    "",  12, "q4_K",   256, 144, dequantize_q4_k,   nullptr, quantize_q4_k,   ""},
-  TypeTraits{E::Q5_K,    "q5_k",    "",  13, "q5_K",   256, 176, dequantize_q5_k,   nullptr, quantize_q5_k,   ""},
-  TypeTraits{E::Q6_K,    "q6_k",    "",  14, "q6_K",   256, 210, dequantize_q6_k,   nullptr, quantize_q6_k,   ""},
-  TypeTraits{E::IQ4_NL,  "iq4_nl",  "",  20, "iq4_nl",  32,  18, dequantize_iq4_nl, nullptr, quantize_iq4_nl, ""},
-  TypeTraits{E::IQ4_XS,  "iq4_xs",  "",  23, "iq4_xs", 256, 136, dequantize_iq4_xs, nullptr, quantize_iq4_xs, ""},
-  TypeTraits{E::TQ1_0,   "tq1_0",   "",  34, "tq1_0",  256,  54, dequantize_tq1_0,  nullptr, quantize_tq1_0,  ""},
-  TypeTraits{E::TQ2_0,   "tq2_0",   "",  35, "tq2_0",  256,  66, dequantize_tq2_0,  nullptr, quantize_tq2_0,  ""},
-  TypeTraits{E::MXFP4,   "mxfp4",   "",  39, "mxfp4",   32,  17, dequantize_mxfp4,  nullptr, quantize_mxfp4,  ""},
+  // fallback: llama-quantize's type for rows that are not whole blocks, as ggml-org/llama.cpp
+  // src/llama-quant.cpp @ 007dbbf tensor_type_fallback() has it: IQ1_*, IQ2_*, IQ3_*, IQ4_XS -> IQ4_NL;
+  // Q2_K, Q3_K, TQ1_0, TQ2_0 -> Q4_0; Q4_K -> Q5_0; Q5_K -> Q5_1; Q6_K -> Q8_0; a fallback that still does
+  // not divide the row -> F16; any other type throws "no tensor type fallback is defined" (we take F16).
+  // Older llama.cpp (@ 8784689, convert_incompatible_tensor) sent Q2_K and Q3_K to IQ4_NL instead.
+  //         name        safetensors ggml  ggml name   blk  bytes to_float           to_double from_float       unsupported fallback
+  TypeTraits{E::Q4_0,    "q4_0",    "",   2, "q4_0",    32,  18, dequantize_q4_0,   nullptr, quantize_q4_0,   "", E::F16},
+  TypeTraits{E::Q4_1,    "q4_1",    "",   3, "q4_1",    32,  20, dequantize_q4_1,   nullptr, quantize_q4_1,   "", E::F16},
+  TypeTraits{E::Q5_0,    "q5_0",    "",   6, "q5_0",    32,  22, dequantize_q5_0,   nullptr, quantize_q5_0,   "", E::F16},
+  TypeTraits{E::Q5_1,    "q5_1",    "",   7, "q5_1",    32,  24, dequantize_q5_1,   nullptr, quantize_q5_1,   "", E::F16},
+  TypeTraits{E::Q8_0,    "q8_0",    "",   8, "q8_0",    32,  34, dequantize_q8_0,   nullptr, quantize_q8_0,   "", E::F16},
+  TypeTraits{E::Q2_K,    "q2_k",    "",  10, "q2_K",   256,  84, dequantize_q2_k,   nullptr, quantize_q2_k,   "", E::Q4_0},
+  TypeTraits{E::Q3_K,    "q3_k",    "",  11, "q3_K",   256, 110, dequantize_q3_k,   nullptr, quantize_q3_k,   "", E::Q4_0},
+  TypeTraits{E::Q4_K,    "q4_k",    "",  12, "q4_K",   256, 144, dequantize_q4_k,   nullptr, quantize_q4_k,   "", E::Q5_0},
+  TypeTraits{E::Q5_K,    "q5_k",    "",  13, "q5_K",   256, 176, dequantize_q5_k,   nullptr, quantize_q5_k,   "", E::Q5_1},
+  TypeTraits{E::Q6_K,    "q6_k",    "",  14, "q6_K",   256, 210, dequantize_q6_k,   nullptr, quantize_q6_k,   "", E::Q8_0},
+  TypeTraits{E::IQ4_NL,  "iq4_nl",  "",  20, "iq4_nl",  32,  18, dequantize_iq4_nl, nullptr, quantize_iq4_nl, "", E::F16},
+  TypeTraits{E::IQ4_XS,  "iq4_xs",  "",  23, "iq4_xs", 256, 136, dequantize_iq4_xs, nullptr, quantize_iq4_xs, "", E::IQ4_NL},
+  TypeTraits{E::TQ1_0,   "tq1_0",   "",  34, "tq1_0",  256,  54, dequantize_tq1_0,  nullptr, quantize_tq1_0,  "", E::Q4_0},
+  TypeTraits{E::TQ2_0,   "tq2_0",   "",  35, "tq2_0",  256,  66, dequantize_tq2_0,  nullptr, quantize_tq2_0,  "", E::Q4_0},
+  TypeTraits{E::MXFP4,   "mxfp4",   "",  39, "mxfp4",   32,  17, dequantize_mxfp4,  nullptr, quantize_mxfp4,  "", E::F16},
   TypeTraits{E::Q8_1,    "q8_1",    "",   9, "q8_1",    32,  36, nullptr, nullptr, nullptr, "Q8_1 is ggml's internal activation format"},
   TypeTraits{E::Q8_K,    "q8_k",    "",  15, "q8_K",   256, 292, nullptr, nullptr, nullptr, "Q8_K is ggml's internal activation format"},
-  TypeTraits{E::IQ2_XXS, "iq2_xxs", "",  16, "iq2_xxs", 256,  66, nullptr, nullptr, nullptr, kGridReason},
-  TypeTraits{E::IQ2_XS,  "iq2_xs",  "",  17, "iq2_xs",  256,  74, nullptr, nullptr, nullptr, kGridReason},
-  TypeTraits{E::IQ3_XXS, "iq3_xxs", "",  18, "iq3_xxs", 256,  98, nullptr, nullptr, nullptr, kGridReason},
-  TypeTraits{E::IQ1_S,   "iq1_s",   "",  19, "iq1_s",   256,  50, nullptr, nullptr, nullptr, kGridReason},
-  TypeTraits{E::IQ3_S,   "iq3_s",   "",  21, "iq3_s",   256, 110, nullptr, nullptr, nullptr, kGridReason},
-  TypeTraits{E::IQ2_S,   "iq2_s",   "",  22, "iq2_s",   256,  82, nullptr, nullptr, nullptr, kGridReason},
-  TypeTraits{E::IQ1_M,   "iq1_m",   "",  29, "iq1_m",   256,  56, nullptr, nullptr, nullptr, kGridReason},
+  TypeTraits{E::IQ2_XXS, "iq2_xxs", "",  16, "iq2_xxs", 256,  66, nullptr, nullptr, nullptr, kGridReason, E::IQ4_NL},
+  TypeTraits{E::IQ2_XS,  "iq2_xs",  "",  17, "iq2_xs",  256,  74, nullptr, nullptr, nullptr, kGridReason, E::IQ4_NL},
+  TypeTraits{E::IQ3_XXS, "iq3_xxs", "",  18, "iq3_xxs", 256,  98, nullptr, nullptr, nullptr, kGridReason, E::IQ4_NL},
+  TypeTraits{E::IQ1_S,   "iq1_s",   "",  19, "iq1_s",   256,  50, nullptr, nullptr, nullptr, kGridReason, E::IQ4_NL},
+  TypeTraits{E::IQ3_S,   "iq3_s",   "",  21, "iq3_s",   256, 110, nullptr, nullptr, nullptr, kGridReason, E::IQ4_NL},
+  TypeTraits{E::IQ2_S,   "iq2_s",   "",  22, "iq2_s",   256,  82, nullptr, nullptr, nullptr, kGridReason, E::IQ4_NL},
+  TypeTraits{E::IQ1_M,   "iq1_m",   "",  29, "iq1_m",   256,  56, nullptr, nullptr, nullptr, kGridReason, E::IQ4_NL},
   TypeTraits{E::NVFP4,   "nvfp4",   "",  40, "nvfp4",    64,  36, nullptr, nullptr, nullptr, "NVFP4 is not implemented"},
 };
 // clang-format on
@@ -121,6 +126,12 @@ std::string ggml_unsupported_reason(uint32_t id) {
   if (std::find(kRemovedIds.begin(), kRemovedIds.end(), id) != kRemovedIds.end())
     return "GGML type id " + std::to_string(id) + " was removed from ggml (repacked or obsolete layout)";
   return "unknown GGML type id " + std::to_string(id);
+}
+
+ElementType row_type(ElementType wanted, std::size_t n) {
+  if (n % traits(wanted).block_size == 0) return wanted;
+  const ElementType fallback = traits(wanted).fallback;
+  return n % traits(fallback).block_size == 0 ? fallback : ElementType::F16;
 }
 
 std::size_t row_bytes(const TypeTraits& t, std::size_t n, const std::string& where) {

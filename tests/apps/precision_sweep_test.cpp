@@ -112,6 +112,27 @@ TEST(PrecisionSweep, ReadsEachLayerOnce) {
   EXPECT_EQ(j["meta"]["tensor_bytes_read"].get<uint64_t>(), bytes);
 }
 
+TEST(PrecisionSweep, GgmlVariantsFallBackPerLayerWithAWarningEach) {
+  test::TempDir out;
+  auto r = run_app("precision-sweep", {kModel, "--variants", "fp32,q8_0,q4_k", "--out-dir", out.str(), "--quiet"});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const auto longt = read_csv(out.str() + "/sweep_long.csv");
+  int q8_down = 0;
+  for (const auto* row : longt.where("name", "model.layers.0.mlp.down_proj")) {
+    if (row->str("variant") == "q8_0") {
+      EXPECT_EQ(row->str("quant_spec"), "q8_0->f16");
+      ++q8_down;
+    }
+    if (row->str("variant") == "q4_k") EXPECT_EQ(row->str("quant_spec"), "q4_k->f16");
+  }
+  EXPECT_EQ(q8_down, 1);
+  std::ifstream js(out.str() + "/sweep_comparison.json");
+  const auto j = nlohmann::json::parse(js);
+  ASSERT_EQ(j["meta"]["warnings"].size(), 2u) << j["meta"]["warnings"].dump();
+  EXPECT_NE(j["meta"]["warnings"][0].get<std::string>().find("(q8_0->f16: 5)"), std::string::npos);
+  EXPECT_NE(j["meta"]["warnings"][1].get<std::string>().find("(q4_k->f16: 5, q4_k->q5_0: 31)"), std::string::npos);
+}
+
 TEST(PrecisionSweep, BadVariantAndBaselineAreUsageErrors) {
   test::TempDir out;
   EXPECT_EQ(run_app("precision-sweep", {kModel, "--variants", "sym:99", "--out-dir", out.str()}).exit_code, 2);

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <tuple>
 
 #include <nlohmann/json.hpp>
 
@@ -164,6 +165,32 @@ TEST(WwAnalyzeCli, QuantizeAppliesToTheAnalysedModelNotTheBaseline) {
   EXPECT_EQ(j2["meta"]["baseline"]["options"]["quantize"], "sym:4:channel");
   // --base-quantize without --base is a usage error.
   EXPECT_EQ(run_app("ww-analyze", {kModel, "--base-quantize", "sym:4"}).exit_code, 2);
+}
+
+// GGML types: llama-quantize's fallback for rows that are not whole blocks (down_proj rows are 172
+// long), visible per layer in ww_layers.csv and counted in a warning (stderr and ww_summary.json).
+TEST(WwAnalyzeCli, GgmlQuantizeFallsBackAsLlamaQuantize) {
+  for (const auto& [spec, down, other, down_bpw, other_bpw, fell] :
+       {std::tuple{"q8_0", "q8_0->f16", "q8_0", 16.0, 8.5, "5 of 36"},
+        std::tuple{"q4_k", "q4_k->f16", "q4_k->q5_0", 16.0, 5.5, "36 of 36"}}) {
+    test::TempDir out;
+    auto r = run_app("ww-analyze", {kModel, "--quantize", spec, "--out-dir", out.str(), "--threads", "2", "--quiet"});
+    ASSERT_EQ(r.exit_code, 0) << r.output;
+    EXPECT_NE(r.output.find(std::string(fell) + " layers fell back"), std::string::npos) << r.output;
+    const auto csv = read_csv(out.str() + "/ww_layers.csv");
+    ASSERT_EQ(csv.rows.size(), 36u);
+    const auto& d = csv.find("name", "model.layers.0.mlp.down_proj");
+    EXPECT_EQ(d.str("quant_spec"), down);
+    EXPECT_DOUBLE_EQ(d.num("bits_per_weight"), down_bpw);
+    const auto& q = csv.find("name", "model.layers.0.self_attn.q_proj");
+    EXPECT_EQ(q.str("quant_spec"), other);
+    EXPECT_DOUBLE_EQ(q.num("bits_per_weight"), other_bpw);
+    std::ifstream js(out.str() + "/ww_summary.json");
+    const auto j = nlohmann::json::parse(js);
+    EXPECT_EQ(j["counts"]["layers_analysed"].get<int>(), 36);
+    ASSERT_EQ(j["meta"]["warnings"].size(), 1u) << j["meta"]["warnings"].dump();
+    EXPECT_NE(j["meta"]["warnings"][0].get<std::string>().find(fell), std::string::npos);
+  }
 }
 
 TEST(WwAnalyzeCli, BaseWithNoLayerInCommonIsAnError) {

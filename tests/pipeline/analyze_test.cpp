@@ -52,6 +52,43 @@ TEST(AnalyzeModel, LayersInNaturalOrderSummaryAsWeightWatcher) {
   EXPECT_TRUE(r.warnings.empty());
 }
 
+// GGML types on rows that are not whole blocks run llama-quantize's fallback (rows of 64 and 172 here),
+// named in the layer's quant_spec and counted in one run warning; the run does not fail.
+TEST(AnalyzeModel, GgmlRowsNotWholeBlocksFallBackAndAreCounted) {
+  const auto model = io::ModelDir::open(kModel);
+  AnalyzeOptions o;
+  o.threads = 2;
+  o.quantize = "q8_0";
+  const auto q8 = analyze_model(model, o);
+  ASSERT_EQ(q8.layers.size(), 36u);
+  int fell = 0;
+  for (const auto& l : q8.layers) {
+    ASSERT_TRUE(l.quant) << l.info.name;
+    const bool down = l.info.name.find("down_proj") != std::string::npos;  // [64, 172]: 172 = 5.4 x 32
+    EXPECT_EQ(l.quant->spec, down ? "q8_0->f16" : "q8_0") << l.info.name;
+    EXPECT_DOUBLE_EQ(l.quant->bits_per_weight, down ? 16.0 : 8.5) << l.info.name;
+    EXPECT_TRUE(l.analysed()) << l.info.name;
+    fell += down;
+  }
+  EXPECT_EQ(fell, 5);
+  ASSERT_EQ(q8.warnings.size(), 1u);
+  EXPECT_NE(q8.warnings[0].find("5 of 36 layers fell back (q8_0->f16: 5)"), std::string::npos) << q8.warnings[0];
+
+  o.quantize = "q4_k";
+  const auto q4 = analyze_model(model, o);
+  for (const auto& l : q4.layers) {
+    const bool down = l.info.name.find("down_proj") != std::string::npos;
+    EXPECT_EQ(l.quant->spec, down ? "q4_k->f16" : "q4_k->q5_0") << l.info.name;  // 64 = 2 x 32, not 256
+    EXPECT_DOUBLE_EQ(l.quant->bits_per_weight, down ? 16.0 : 5.5) << l.info.name;
+  }
+  ASSERT_EQ(q4.warnings.size(), 1u);
+  EXPECT_NE(q4.warnings[0].find("36 of 36 layers fell back (q4_k->f16: 5, q4_k->q5_0: 31)"), std::string::npos)
+      << q4.warnings[0];
+
+  o.quantize = "sym:4:channel";  // not a GGML type: never a fallback warning
+  EXPECT_TRUE(analyze_model(model, o).warnings.empty());
+}
+
 // Twelve blocks: WW's order puts layers.10 and layers.11 before layers.2; rows do not.
 TEST(AnalyzeModel, RowsInNaturalOrderLayerIdsAndMeansInWeightWatchersOrder) {
   test::TempDir dir;

@@ -43,15 +43,54 @@ TEST(GgmlSpec, NonQuantizerNamesAreRejected) {
   }
 }
 
-TEST(GgmlSpec, RowsNotWholeBlocksAreAnErrorNamingTheBlockSize) {
+TEST(GgmlSpec, RowsNotWholeBlocksRunLlamaQuantizesFallback) {
   const auto q = make_quantizer("q4_k");
   EXPECT_EQ(q->shape_problem({64, 512}), "");
+  EXPECT_EQ(q->spec_for({64, 512}), "q4_k");
+  // shape_problem still says why the type itself cannot run (rate-distortion skips such points).
   const std::string why = q->shape_problem({64, 172});
   EXPECT_NE(why.find("172"), std::string::npos) << why;
   EXPECT_NE(why.find("256"), std::string::npos) << why;
-  TensorData t{{2, 172}, std::vector<double>(344, 0.5)};
-  EXPECT_THROW(q->apply(t), InputError);
   EXPECT_EQ(make_quantizer("q8_0")->shape_problem({172, 64}), "");
+
+  // The spec text and the rate are the type that ran.
+  struct Case {
+    const char* spec;
+    int64_t cols;
+    const char* ran;
+    double bpw;
+  };
+  const Case cases[] = {
+      {"q4_k", 896, "q4_k->q5_0", 5.5},   {"q4_k", 172, "q4_k->f16", 16},    {"q5_k", 96, "q5_k->q5_1", 6.0},
+      {"q6_k", 64, "q6_k->q8_0", 8.5},    {"q2_k", 64, "q2_k->q4_0", 4.5},   {"q3_k", 64, "q3_k->q4_0", 4.5},
+      {"iq4_xs", 64, "iq4_xs->iq4_nl", 4.5}, {"tq1_0", 64, "tq1_0->q4_0", 4.5}, {"tq2_0", 32, "tq2_0->q4_0", 4.5},
+      {"q8_0", 172, "q8_0->f16", 16},     {"q4_0", 40, "q4_0->f16", 16},     {"mxfp4", 33, "mxfp4->f16", 16},
+      {"iq4_nl", 172, "iq4_nl->f16", 16}, {"q8_0", 64, "q8_0", 8.5},         {"q4_k", 256, "q4_k", 4.5},
+  };
+  for (const auto& c : cases) {
+    const auto qc = make_quantizer(c.spec);
+    EXPECT_EQ(qc->spec_for({3, c.cols}), c.ran) << c.spec << " " << c.cols;
+    EXPECT_DOUBLE_EQ(qc->bits_per_weight({3, c.cols}), c.bpw) << c.spec << " " << c.cols;
+    EXPECT_EQ(qc->spec(), c.spec);  // the spec asked for is unchanged
+  }
+}
+
+TEST(GgmlSpec, FallbackAppliesTheFallbackTypesArithmetic) {
+  // A q4_k tensor of 64-long rows is quantized exactly as q5_0 would quantize it ...
+  TensorData a{{3, 64}, std::vector<double>(192)};
+  for (int i = 0; i < 192; ++i) a.values[i] = std::sin(0.37 * i) * (1 + i % 5);
+  TensorData b = a;
+  make_quantizer("q4_k")->apply(a);
+  make_quantizer("q5_0")->apply(b);
+  EXPECT_EQ(a.values, b.values);
+  // ... and a q8_0 tensor of 172-long rows is rounded to fp16 (ggml's fp32 -> fp16, nearest even).
+  TensorData c{{2, 172}, std::vector<double>(344)};
+  for (int i = 0; i < 344; ++i) c.values[i] = double(float(0.001 * i + 1.0 / 3.0));  // as read: float32
+  TensorData d = c;
+  make_quantizer("q8_0")->apply(c);
+  make_quantizer("fp16")->apply(d);
+  EXPECT_EQ(c.values, d.values);
+  EXPECT_NE(c.values[0], double(float(1.0 / 3.0)));
 }
 
 TEST(GgmlSpec, AppliesPerRowInFloat32) {

@@ -88,6 +88,33 @@ TEST(TypeTable, RowBytesNeedWholeBlocks) {
   }
 }
 
+// llama-quantize's rule for rows that are not whole blocks (ggml-org/llama.cpp src/llama-quant.cpp,
+// tensor_type_fallback): the type's fallback, else f16; types without one go to f16.
+TEST(TypeTable, RowTypeFollowsLlamaQuantizeFallbacks) {
+  using E = ElementType;
+  struct Case {
+    E wanted, fallback;
+  };
+  const Case table[] = {
+      {E::Q2_K, E::Q4_0},  {E::Q3_K, E::Q4_0},   {E::Q4_K, E::Q5_0},  {E::Q5_K, E::Q5_1},
+      {E::Q6_K, E::Q8_0},  {E::IQ4_XS, E::IQ4_NL}, {E::TQ1_0, E::Q4_0}, {E::TQ2_0, E::Q4_0},
+      {E::Q4_0, E::F16},   {E::Q4_1, E::F16},    {E::Q5_0, E::F16},   {E::Q5_1, E::F16},
+      {E::Q8_0, E::F16},   {E::IQ4_NL, E::F16},  {E::MXFP4, E::F16},
+  };
+  for (const auto& c : table) {
+    const auto& t = traits(c.wanted);
+    EXPECT_EQ(t.fallback, c.fallback) << t.name;
+    EXPECT_EQ(row_type(c.wanted, 512), c.wanted) << t.name;         // whole blocks of 32 and 256
+    EXPECT_EQ(row_type(c.wanted, 0), c.wanted) << t.name;
+    if (t.block_size == 256) EXPECT_EQ(row_type(c.wanted, 896), c.fallback) << t.name;  // Qwen's 896 = 28 x 32
+    EXPECT_EQ(row_type(c.wanted, 172), E::F16) << t.name;           // not whole 32-blocks either
+  }
+  for (const auto& t : all_types())  // every quantizable type has a fallback we can quantize to
+    if (t.quantizable() && t.block_size > 1) EXPECT_TRUE(traits(t.fallback).quantizable()) << t.name;
+  EXPECT_EQ(row_type(E::F16, 7), E::F16);
+  EXPECT_EQ(traits(E::IQ2_XXS).fallback, E::IQ4_NL);  // unreadable here, but llama.cpp's row all the same
+}
+
 TEST(TypeTable, ToDoubleWidensTheFloatResult) {
   const auto& t = traits(ElementType::Q8_0);
   std::vector<float> x(64);

@@ -114,6 +114,12 @@ LayerResult analyze_tensor(const LayerResult& result_template, TensorData tensor
                            const quant::Quantizer* quantizer,
                            const spectral::SpectrumBackend& backend, const AnalyzeOptions& options);
 
+// The run warning for the layers a GGML quantizer could not take as its own type (rows not whole
+// blocks: llama-quantize's fallback ran, the layer's quant_spec says which, e.g. "q4_k->q5_0"); empty
+// when none fell back. `layers`: one result per layer under quantizer `q`.
+std::string quant_fallback_warning(const quant::Quantizer& q, const std::vector<const LayerResult*>& layers);
+std::string quant_fallback_warning(const quant::Quantizer& q, const std::vector<LayerResult>& layers);
+
 // FARMS (alpha_farms): the eigenvalues of square side x side submatrices of every matrix (side = `window`,
 // or the smaller dimension when 0), at most `windows_per_dim` windows along each dimension starting at
 // 0, i * max(1, floor((len - side) / (windows_per_dim - 1))) (the FARMS code's fixed_number_of_sampling_ops);

@@ -19,13 +19,20 @@ public:
   // Effective bits per weight for a tensor of this shape, including scale / zero-point / codebook
   // storage (16-bit scales unless docs/quantizers.md states otherwise).
   virtual double bits_per_weight(const std::vector<int64_t>& shape) const = 0;
-  // Why this quantizer cannot take a tensor of this shape (a GGML type needs rows that are whole
-  // blocks), empty when it can. apply() throws InputError with the same text.
+  // Why this quantizer's own format cannot take a tensor of this shape (a GGML type needs rows that
+  // are whole blocks), empty when it can. apply() then runs what spec_for() names (llama-quantize's
+  // fallback type); rate-distortion, which measures the type's own curve, skips such a point.
   virtual std::string shape_problem(const std::vector<int64_t>& shape) const {
     (void)shape;
     return {};
   }
-  // Quantize-dequantize in place. Throws InputError if a value is not finite or shape_problem().
+  // The spec that apply() and bits_per_weight() really use for a tensor of this shape: spec(), or
+  // "q4_k->q5_0" / "q8_0->f16" when a GGML type falls back (docs/quantizers.md).
+  virtual std::string spec_for(const std::vector<int64_t>& shape) const {
+    (void)shape;
+    return spec();
+  }
+  // Quantize-dequantize in place. Throws InputError if a value is not finite.
   virtual void apply(TensorData& t) const = 0;
 };
 

@@ -49,6 +49,9 @@ struct TypeTraits {
   WidenRowFn to_double;               // exact widening; nullptr for block types (use to_float)
   QuantizeRowFn from_float;           // nullptr: we cannot write it
   std::string_view unsupported;       // why it cannot be read ("IQ2 grid codebooks..."); empty = readable
+  // What llama-quantize writes instead when a row is not whole blocks of this type (q4_k -> q5_0);
+  // F16 where llama.cpp defines none (it refuses those; we take its last resort). See row_type().
+  ElementType fallback = ElementType::F16;
 
   // Storage bits per element, scales included (q4_k = 4.5, f16 = 16).
   double bits_per_weight() const { return 8.0 * block_bytes / block_size; }
@@ -68,6 +71,11 @@ const TypeTraits* find_by_ggml_id(uint32_t id);
 // Why a GGML type id cannot be read: the row's reason, or "unknown GGML type id N" for ids not in
 // the table. Empty when readable.
 std::string ggml_unsupported_reason(uint32_t id);
+
+// The type a row of `n` elements of type `wanted` is quantized to, by llama-quantize's rule
+// (src/llama-quant.cpp, tensor_type_fallback): `wanted` when n is whole blocks of it, else its
+// fallback, else F16 (for a fallback that does not divide n either).
+ElementType row_type(ElementType wanted, std::size_t n);
 
 // Bytes of a row of `n` elements; throws InputError (naming `where`) when n is not a multiple of
 // the block size.
