@@ -22,6 +22,13 @@ int blas_set_threads(int n);  // lapack.cpp
 
 namespace {
 
+// The raw entry point's arguments (every backend's override checks them first).
+void check_raw_buffer(const std::byte* data, int64_t rows, int64_t cols) {
+  if (rows < 0 || cols < 0 || (rows * cols > 0 && data == nullptr))
+    throw InternalError("squared_singular_values_raw: bad buffer for a " + std::to_string(rows) + "x" +
+                        std::to_string(cols) + " matrix");
+}
+
 constexpr double kFloat64Eps = std::numeric_limits<double>::epsilon();  // 2.220446e-16, WW's rank eps
 
 double ms_since(std::chrono::steady_clock::time_point t0) {
@@ -119,6 +126,7 @@ public:
   }
   MatrixSpectrum squared_singular_values_raw(io::DType dtype, const std::byte* data, int64_t rows, int64_t cols,
                                              bool keep_f64) const override {
+    check_raw_buffer(data, rows, cols);
     return raw_gram64(dtype, data, rows, cols, keep_f64, false);
   }
 };
@@ -151,6 +159,7 @@ public:
   }
   MatrixSpectrum squared_singular_values_raw(io::DType dtype, const std::byte* data, int64_t rows, int64_t cols,
                                              bool keep_f64) const override {
+    check_raw_buffer(data, rows, cols);
     return raw_gram64(dtype, data, rows, cols, keep_f64, true);
   }
 
@@ -181,6 +190,7 @@ public:
   }
   MatrixSpectrum squared_singular_values_raw(io::DType dtype, const std::byte* data, int64_t rows, int64_t cols,
                                              bool keep_f64) const override {
+    check_raw_buffer(data, rows, cols);
     const auto n = static_cast<std::size_t>(rows * cols);
     MatrixSpectrum r;
     {
@@ -212,6 +222,7 @@ private:
 
 MatrixSpectrum SpectrumBackend::squared_singular_values_raw(io::DType dtype, const std::byte* data, int64_t rows,
                                                             int64_t cols, bool keep_f64) const {
+  check_raw_buffer(data, rows, cols);
   // The stored row-major W read as column-major is W^T: the same singular values, no transposition.
   Eigen::MatrixXd Wt(cols, rows);
   const auto t0 = std::chrono::steady_clock::now();

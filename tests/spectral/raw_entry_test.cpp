@@ -129,6 +129,12 @@ TEST(RawEntry, Fp32CloseToFp64AndMarksWhatItRedoes) {
   EXPECT_EQ(f32->squared_singular_values(widened(rb, io::DType::F32, 30, 20)).method, "gram32->gram->svd");
 }
 
+TEST(RawEntry, EmptyMatrixAndBadBuffer) {
+  const auto backend = make_backend("auto");
+  EXPECT_EQ(backend->squared_singular_values_raw(io::DType::F32, nullptr, 0, 5, false).evals.size(), 0);
+  EXPECT_ANY_THROW((void)backend->squared_singular_values_raw(io::DType::F32, nullptr, 3, 5, false));
+}
+
 TEST(Fp32Resolves, Rule) {
   Eigen::VectorXd ok(4), low(4), zero(2), nan(2);
   ok << 0.5, 1, 2, 3;
