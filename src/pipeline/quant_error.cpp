@@ -30,7 +30,13 @@ QuantErrorRow quant_error_layer(const LayerResult& q_template, const TensorData&
   for (std::size_t i = 0; i < e.values.size(); ++i) e.values[i] -= quantized.values[i];
   row.source = analyze_tensor(q_template, std::move(w), nullptr, backend, plain);
   row.source.file_dtype = row.source_dtype;
-  row.error = analyze_tensor(q_template, std::move(e), nullptr, backend, with_mp);
+  if (row.stats.max_err == 0) {  // stored unquantized: no error, no spectrum to fit
+    row.error = q_template;
+    row.error.status = kStatusZeroError;
+    row.error.method = "none";
+  } else {
+    row.error = analyze_tensor(q_template, std::move(e), nullptr, backend, with_mp);
+  }
   return row;
 }
 

@@ -31,20 +31,27 @@ Table quant_error_table(const std::vector<pipeline::LayerResult>& quantized,
   for (std::size_t i = 0; i < rows.size(); ++i) {
     const auto& q = quantized[i];
     const auto& r = rows[i];
-    // A layer not analysed (non-finite weights) has no metrics: empty cells, status says why.
-    auto metric = [](const pipeline::LayerResult& l, double v) { return l.analysed() ? num(v) : Cell{}; };
+    // Empty cells (not WW's -1 of a failed fit, which would pull the JSON means) where a matrix has no
+    // such number: not analysed (non-finite weights), a failed fit, E = 0 (layer stored unquantized).
+    const bool no_error = r.error.status == pipeline::kStatusZeroError;
+    auto has = [&](const pipeline::LayerResult& l) { return l.analysed() && !(&l == &r.error && no_error); };
+    auto metric = [&](const pipeline::LayerResult& l, double v) { return has(l) ? num(v) : Cell{}; };
+    auto alpha = [&](const pipeline::LayerResult& l) {
+      return has(l) && l.status == "success" ? num(l.metrics.fit.alpha) : Cell{};
+    };
     const auto& mp = r.error.metrics.mp;
-    auto mp_cell = [&](double v) { return r.error.analysed() && mp ? num(v) : Cell{}; };
+    const bool mp_ok = has(r.error) && mp && mp->num_spikes >= 0;  // -1: the MP fit failed
+    auto mp_cell = [&](double v) { return mp_ok ? num(v) : Cell{}; };
     t.rows.push_back({
         layer_cell(q, "name"), layer_cell(q, "block"), layer_cell(q, "category"), layer_cell(q, "tensor_shape"),
         Cell{q.file_dtype}, Cell{r.source_name}, Cell{r.source_dtype},
-        metric(r.source, r.source.metrics.fit.alpha), metric(q, q.metrics.fit.alpha), metric(r.error, r.error.metrics.fit.alpha),
+        alpha(r.source), alpha(q), alpha(r.error),
         metric(r.source, r.source.metrics.stable_rank), metric(q, q.metrics.stable_rank),
         metric(r.error, r.error.metrics.stable_rank),
         metric(r.source, r.source.metrics.log_spectral_norm), metric(q, q.metrics.log_spectral_norm),
         metric(r.error, r.error.metrics.log_spectral_norm),
         Cell{r.source.status}, Cell{q.status}, Cell{r.error.status},
-        mp_cell(mp ? mp->mp_softrank : 0), r.error.analysed() && mp ? Cell{mp->num_spikes} : Cell{},
+        mp_cell(mp ? mp->mp_softrank : 0), mp_ok ? Cell{mp->num_spikes} : Cell{},
         mp_cell(mp ? mp->sigma_mp : 0), mp_cell(mp ? mp->bulk_max : 0),
         num(r.stats.rms_original), num(r.stats.rmse), num(r.stats.rel_rmse), num(r.stats.sqnr_db),
         num(r.stats.max_err), num(r.quantiles.p95), num(r.quantiles.median)});

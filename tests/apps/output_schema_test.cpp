@@ -168,7 +168,7 @@ TEST_F(OutputSchema, WwAnalyzeQuantSource) {
   test::TempDir out;
   const std::string gguf = std::string(QSPECTRA_TEST_DATA_DIR) + "/gguf/stories260k_natural_q8_0.gguf";
   const auto r = run_app("ww-analyze", {gguf, "--quant-source", kModel, "--out-dir", out.str(), "--quiet",
-                                        "--layers", "blk\\.0\\.|token_embd"});
+                                        "--layers", "layers\\.0\\.|embed_tokens"});
   ASSERT_EQ(r.exit_code, 0) << r.output;
   expect_csv_documented(out.str() + "/ww_quant_error.csv", "ww_quant_error.csv");
   expect_json_file_documented(out.str() + "/ww_quant_error.json", "ww_quant_error.json");

@@ -36,13 +36,13 @@ TEST(QuantError, GgufAgainstItsFloatSourcePairsEveryLayer) {
     sources.insert(e.source_name);
     EXPECT_GT(e.stats.rms_original, 0);
     EXPECT_EQ(e.source.info.name, q.info.name);
-    EXPECT_TRUE(e.error.metrics.mp.has_value() || !e.error.analysed());
     if (q.file_dtype == "F32") {  // stored unquantized: E = 0
       ++f32;
       EXPECT_EQ(e.stats.rmse, 0);
       EXPECT_EQ(e.stats.max_err, 0);
       EXPECT_EQ(e.quantiles.p95, 0);
       EXPECT_TRUE(std::isinf(e.stats.sqnr_db));
+      EXPECT_EQ(e.error.status, kStatusZeroError);
     } else {
       ASSERT_EQ(q.file_dtype, "Q8_0");
       ++q8;
@@ -55,6 +55,8 @@ TEST(QuantError, GgufAgainstItsFloatSourcePairsEveryLayer) {
       EXPECT_GT(e.stats.max_err, 0);
       // E is the quantization noise: its spectrum is far below W's.
       EXPECT_EQ(e.error.status, "success");
+      ASSERT_TRUE(e.error.metrics.mp.has_value());  // E always gets the MP fit
+      EXPECT_GE(e.error.metrics.mp->num_spikes, 0);
       EXPECT_LT(e.error.metrics.log_spectral_norm, e.source.metrics.log_spectral_norm - 2);
     }
     // A wrong q/k row order pairs rows of other heads: an error as large as W (rel_rmse ~ 1.4).
@@ -70,6 +72,10 @@ TEST(QuantError, GgufAgainstItsFloatSourcePairsEveryLayer) {
   const auto j = report::quant_error_json(table);
   EXPECT_EQ(j["layers"], 36);
   EXPECT_EQ(j["by_quant_type"].size(), 2u);
+  // E = 0 rows have no alpha_e (empty, not -1): the mean is over the Q8_0 layers only.
+  EXPECT_EQ(j["n"]["alpha_e"], q8);
+  EXPECT_EQ(j["n"]["rel_rmse"], 36);
+  EXPECT_GT(j["means"]["alpha_e"].get<double>(), 1.0);
 }
 
 TEST(QuantError, ExcludesDeltaFromAndQuantize) {
@@ -90,7 +96,7 @@ TEST(QuantError, AgainstItselfTheErrorIsZero) {
   AnalyzeOptions o;
   o.threads = 1;
   o.quant_source = &source;
-  o.selector.include_regex = "attn_q";
+  o.selector.include_regex = "q_proj";
   const auto r = analyze_model(model, o);
   ASSERT_FALSE(r.quant_error.empty());
   for (const auto& e : r.quant_error) EXPECT_EQ(e.stats.rmse, 0);

@@ -14,11 +14,14 @@ namespace qspectra::pipeline {
 
 struct AnalyzeOptions;
 
+// QuantErrorRow::error's status when E = 0 (a layer stored unquantized): not analysed, nothing to fit.
+inline constexpr const char* kStatusZeroError = "zero";
+
 struct QuantErrorRow {
   std::string source_name;        // W's tensor name in the source (HF name for a GGUF tensor)
   std::string source_dtype;       // W's stored type there
   LayerResult source;             // analysis of W
-  LayerResult error;              // analysis of E = W - Q(W), always with the MP fit
+  LayerResult error;              // analysis of E = W - Q(W), always with the MP fit (kStatusZeroError: E = 0)
   quant::ErrorStats stats;        // original = W, quantized = Q(W)
   quant::AbsErrorQuantiles quantiles;
 };
