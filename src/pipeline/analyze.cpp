@@ -306,7 +306,7 @@ const io::ModelTensor& find_base_tensor(const io::ModelDir& base, const std::str
   // ones (the reader already put attn_q/attn_k rows back in HF order).
   for (const auto& alt : {io::gguf_to_hf_name(key), io::hf_to_gguf_name(key)})
     if (it == ts.end() && alt) it = find(*alt);
-  if (it == ts.end()) throw InputError(base.path(), key + ": not in the base model (" + flag + ")");
+  if (it == ts.end()) throw InputError(base.path(), key + ": not in this model, under its own or its llama.cpp/HF name (" + flag + ")");
   if (it->info.shape != shape)
     throw InputError(base.path(), key + ": shape " + shape_to_string(it->info.shape) + " differs from " +
                                       shape_to_string(shape) + " (" + flag + ")");

@@ -8,6 +8,7 @@
 #include <cmath>
 #include <set>
 
+#include "../io/safetensors_builder.hpp"
 #include "qspectra/core/error.hpp"
 #include "qspectra/pipeline/analyze.hpp"
 #include "qspectra/report/quant_error.hpp"
@@ -100,6 +101,31 @@ TEST(QuantError, AgainstItselfTheErrorIsZero) {
   const auto r = analyze_model(model, o);
   ASSERT_FALSE(r.quant_error.empty());
   for (const auto& e : r.quant_error) EXPECT_EQ(e.stats.rmse, 0);
+}
+
+// A source lacking a layer, or holding it in another shape, is an error naming the source and the tensor.
+TEST(QuantError, AMissingOrMisshapenSourceTensorIsAnInputError) {
+  const auto model = io::ModelDir::open(kGguf);
+  test::TempDir dir;
+  test::write_file(dir.path() / "model.safetensors",
+                   test::build_safetensors({test::zeros_f32("model.layers.0.self_attn.q_proj.weight", {32, 64})}));
+  const auto source = io::ModelDir::open(dir.str());
+  AnalyzeOptions o;
+  o.threads = 1;
+  o.quant_source = &source;
+  for (const std::string& layer : {"layers\\.0\\.self_attn\\.q_proj", "layers\\.0\\.self_attn\\.k_proj"}) {
+    o.selector.include_regex = layer;
+    try {
+      analyze_model(model, o);
+      ADD_FAILURE() << layer << ": no error";
+    } catch (const InputError& e) {
+      const std::string what = e.what();
+      EXPECT_NE(what.find(dir.str()), std::string::npos) << what;
+      EXPECT_NE(what.find("--quant-source"), std::string::npos) << what;
+      EXPECT_NE(what.find(layer.find("q_proj") != std::string::npos ? "shape 32x64" : "not in this model"),
+                std::string::npos) << what;
+    }
+  }
 }
 
 }  // namespace
