@@ -169,6 +169,8 @@ int main(int argc, char** argv) {
       if (!has("csv") || !has("json")) throw UsageError("--shard needs --format with csv and json (qspectra-merge reads both)");
       if (plot) throw UsageError("--shard: --plot is not merged; run without --shard for the figures");
       if (!base_dir.empty()) throw UsageError("--shard: --base comparisons are not merged; run --base without --shard");
+      if (!quant_source_dir.empty())
+        throw UsageError("--shard: ww_quant_error.csv/.json are not merged; run --quant-source without --shard");
     }
 
     if (!base_quantize.empty()) quant::make_quantizer(base_quantize);  // a bad spec fails before any work
