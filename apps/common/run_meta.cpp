@@ -36,6 +36,7 @@ nlohmann::ordered_json options_json(const CommonCli& c) {
           {"max_evals", s.max_evals}, {"k_frac", a.metrics.k_frac}, {"mp_fit", a.metrics.mp_fit},
           {"fix_fingers", c.fix_fingers.empty() ? "none" : c.fix_fingers},
           {"delta_from", a.delta_base ? a.delta_base->path() : ""},
+          {"quant_source", a.quant_source ? a.quant_source->path() : ""},
           {"xmin_max", a.metrics.fit.xmin_max}, {"detx", a.metrics.detx}, {"randomize", a.randomize},
           {"bootstrap", a.bootstrap}, {"seed", a.seed}, {"farms", a.farms}, {"farms_window", a.farms_window},
           {"farms_windows", a.farms_windows_per_dim},

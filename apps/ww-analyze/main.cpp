@@ -18,6 +18,7 @@
 #include "qspectra/report/csv.hpp"
 #include "qspectra/report/evals.hpp"
 #include "qspectra/report/json.hpp"
+#include "qspectra/report/quant_error.hpp"
 #include "qspectra/report/schema.hpp"
 #include "qspectra/report/text_table.hpp"
 #include "model_series.hpp"
@@ -54,6 +55,9 @@ With --base BASELINE: also ww_compare.json / ww_compare.csv (summary and per-lay
 joined by name; none in common is an error). --quantize applies to MODEL_DIR only: the baseline is
 analysed as stored, or as --base-quantize SPEC says. This compares two analyses; it is not WW's
 base_model option (which analyses W - W_base): that is --delta-from BASELINE.
+With --quant-source SOURCE (a quantized model, e.g. a GGUF file, against its float source): also
+ww_quant_error.csv / ww_quant_error.json, per layer alpha, stable_rank of W, Q(W) and E = W - Q(W), E's
+MP fit and llama.cpp quantize-stats' error statistics; ww_layers.csv stays the analysis of Q(W).
 
 Exit codes: 0 done (failed fits and non-finite layers are counted, not errors); 1 bad input;
 2 usage error; 3 internal error; 130 interrupted.
@@ -61,7 +65,8 @@ Exit codes: 0 done (failed fits and non-finite layers are counted, not errors); 
 Example:
   ww-analyze data/llama2c-stories260K-plctlab --out-dir out/
   ww-analyze ./my-model --all-matrices --format csv --quiet
-  ww-analyze ./finetuned --base ./base-model)";
+  ww-analyze ./finetuned --base ./base-model
+  ww-analyze model-Q4_K_M.gguf --quant-source ./hf-source-dir   # W, Q(W), E = W - Q(W): ww_quant_error.csv)";
 
 report::Table stdout_table(const pipeline::AnalysisResult& r) {
   report::Table t;
@@ -136,10 +141,16 @@ int main(int argc, char** argv) {
                  "analyse the --base model as quantized by SPEC (--quantize applies to MODEL_DIR only)")
       ->needs(base_opt);
   std::string delta_dir;
-  cli.add_option("--delta-from", delta_dir,
-                 "WW's base_model: analyse W - W_base for every layer, W_base from this model dir (same names "
-                 "and shapes)")
-      ->excludes(base_opt);
+  auto* delta_opt = cli.add_option("--delta-from", delta_dir,
+                                   "WW's base_model: analyse W - W_base for every layer, W_base from this model dir "
+                                   "(same names and shapes)")
+                        ->excludes(base_opt);
+  std::string quant_source_dir;
+  cli.add_option("--quant-source", quant_source_dir,
+                 "the float source of this quantized model (safetensors dir/file or an F16/F32 GGUF): also write "
+                 "ww_quant_error.csv/.json, per layer the spectra of W, Q(W) and E = W - Q(W) (with E's MP fit) "
+                 "and the error statistics (rmse, rel_rmse, sqnr_db, max_err, p95/median |error|)")
+      ->excludes(delta_opt);
   cli.add_flag("--hash-inputs", hash_inputs, "record the sha256 of every input file in ww_summary.json");
   bool plot = false;
   cli.add_flag("--plot", plot,
@@ -158,6 +169,8 @@ int main(int argc, char** argv) {
       if (!has("csv") || !has("json")) throw UsageError("--shard needs --format with csv and json (qspectra-merge reads both)");
       if (plot) throw UsageError("--shard: --plot is not merged; run without --shard for the figures");
       if (!base_dir.empty()) throw UsageError("--shard: --base comparisons are not merged; run --base without --shard");
+      if (!quant_source_dir.empty())
+        throw UsageError("--shard: ww_quant_error.csv/.json are not merged; run --quant-source without --shard");
     }
 
     if (!base_quantize.empty()) quant::make_quantizer(base_quantize);  // a bad spec fails before any work
@@ -183,6 +196,11 @@ int main(int argc, char** argv) {
         delta = io::ModelDir::open(delta_dir);
         c.analyze.delta_base = &*delta;
       }
+      std::optional<io::ModelDir> quant_source;
+      if (!quant_source_dir.empty()) {
+        quant_source = io::ModelDir::open(quant_source_dir);
+        c.analyze.quant_source = &*quant_source;
+      }
       const std::string out_dir = app::resolve_out_dir(c, "ww");
       c.analyze.keep_evals = plot || save_evals;  // the ESD figures and ww_evals.csv need the eigenvalues; other runs drop them
 
@@ -196,6 +214,7 @@ int main(int argc, char** argv) {
       app::CommonCli base_cli = c;
       base_cli.model_dir = base_dir;
       base_cli.analyze.quantize = base_quantize;
+      base_cli.analyze.quant_source = nullptr;  // the baseline is analysed as stored, against nothing
       std::optional<pipeline::Comparison> comparison;
       if (base) {
         if (!base_result) {
@@ -226,6 +245,16 @@ int main(int argc, char** argv) {
         for (const auto& l : result.layers) names.push_back(l.info.name);
         app::add_shard_meta(j["meta"], c, result.selection, names);
         files.emplace_back(out_dir + "/ww_summary.json", j.dump(2) + "\n");
+      }
+      if (quant_source) {
+        const report::Table qe = report::quant_error_table(result.layers, result.quant_error);
+        if (has("csv")) files.emplace_back(out_dir + "/ww_quant_error.csv", report::to_csv(qe));
+        if (has("json")) {
+          nlohmann::ordered_json j = report::quant_error_json(qe);
+          j["meta"] = {{"tool", "ww-analyze"}, {"version", QSPECTRA_VERSION}, {"model_dir", c.model_dir},
+                       {"quant_source", quant_source_dir}};
+          files.emplace_back(out_dir + "/ww_quant_error.json", j.dump(2) + "\n");
+        }
       }
       if (save_evals) files.emplace_back(out_dir + "/ww_evals.csv", report::evals_csv(result.layers));
       if (comparison) {

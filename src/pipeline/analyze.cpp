@@ -256,6 +256,8 @@ double lora_setup(const io::ModelDir& model, const LayerPlan& plan, const Analyz
   }
   if (options.delta_base)
     throw UsageError("--delta-from (W - W_base) does not apply to LoRA adapter layers; --peft-base analyses W_base + B·A");
+  if (options.quant_source)
+    throw UsageError("--quant-source (W against Q(W)) does not apply to LoRA adapter layers");
   std::string note;
   const double scale = lora_scaling(model, options, &note);
   if (!note.empty()) notes.push_back(note);
@@ -335,7 +337,8 @@ LayerResult read_and_analyze_layer(const io::ModelDir& model, const layers::Laye
   return r;
 }
 
-void subtract_base_tensor(TensorData& tensor, const io::ModelDir& base, const std::string& key, bool keep_f64) {
+const io::ModelTensor& find_base_tensor(const io::ModelDir& base, const std::string& key,
+                                        const std::vector<int64_t>& shape, const char* flag) {
   const auto& ts = base.tensors();
   auto find = [&](const std::string& n) {
     return std::find_if(ts.begin(), ts.end(), [&](const io::ModelTensor& t) { return t.info.name == n; });
@@ -345,12 +348,17 @@ void subtract_base_tensor(TensorData& tensor, const io::ModelDir& base, const st
   // ones (the reader already put attn_q/attn_k rows back in HF order).
   for (const auto& alt : {io::gguf_to_hf_name(key), io::hf_to_gguf_name(key)})
     if (it == ts.end() && alt) it = find(*alt);
-  if (it == ts.end()) throw InputError(base.path(), key + ": not in the base model (--delta-from)");
-  if (it->info.shape != tensor.shape)
+  if (it == ts.end()) throw InputError(base.path(), key + ": not in this model, under its own or its llama.cpp/HF name (" + flag + ")");
+  if (it->info.shape != shape)
     throw InputError(base.path(), key + ": shape " + shape_to_string(it->info.shape) + " differs from " +
-                                      shape_to_string(tensor.shape) + " (--delta-from)");
-  TensorData b = base.read(*it);
-  base.release(*it);
+                                      shape_to_string(shape) + " (" + flag + ")");
+  return *it;
+}
+
+void subtract_base_tensor(TensorData& tensor, const io::ModelDir& base, const std::string& key, bool keep_f64) {
+  const auto& t = find_base_tensor(base, key, tensor.shape, "--delta-from");
+  TensorData b = base.read(t);
+  base.release(t);
   if (!keep_f64) spectral::round_to_float32(b);
   for (std::size_t i = 0; i < tensor.values.size(); ++i) tensor.values[i] -= b.values[i];
 }
@@ -412,6 +420,8 @@ AnalysisResult analyze_model(const io::ModelDir& model, const AnalyzeOptions& op
   const auto t0 = Clock::now();
   AnalysisResult out;
   out.notes = model.notes();
+  if (options.quant_source && (options.delta_base || !options.quantize.empty()))
+    throw UsageError("--quant-source compares the model as stored with its source: not with --delta-from or --quantize");
   std::unique_ptr<quant::Quantizer> quantizer;
   if (!options.quantize.empty()) quantizer = quant::make_quantizer(options.quantize);
   // OpenBLAS's eigensolver is not bitwise reproducible across BLAS thread counts: one per layer.
@@ -433,10 +443,17 @@ AnalysisResult analyze_model(const io::ModelDir& model, const AnalyzeOptions& op
                            options.keep_f64);
     return tensor;
   };
+  if (options.quant_source) out.quant_error.resize(todo.size());
   loop.run(work, reader, [&](LayerWork& w) -> const LayerResult* {
     auto& r = out.layers[w.index];
     if (w.layer->source != layers::LayerSource::Tensor) {
       r = analyze_lora_layer(w.result_template, model, *w.layer, quantizer.get(), *backend, options, lora_scale);
+    } else if (options.quant_source) {
+      const TensorData& q = w.tensor();
+      out.quant_error[w.index] = quant_error_layer(w.result_template, q, *options.quant_source,
+                                                   model.tensors()[w.layer->tensor_index].info.name, *backend, options);
+      r = analyze_tensor(w.result_template, std::move(w.tensor()), nullptr, *backend, options);
+      r.timing.read_ms = w.read_ms();
     } else {
       r = read_and_analyze_layer(model, *w.layer, quantizer.get(), *backend, options, w.next);
     }

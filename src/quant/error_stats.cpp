@@ -76,8 +76,32 @@ ErrorStats error_stats(std::span<const double> original, std::span<const double>
   constexpr double inf = std::numeric_limits<double>::infinity();
   s.sqnr_db = s.mse == 0 ? inf : signal == 0 ? -inf : 10 * std::log10((signal / n) / s.mse);
   s.rel_max_err = max_abs > 0 ? s.max_err / max_abs : 0;
+  s.rms_original = std::sqrt(signal / n);
+  s.rel_rmse = s.rms_original > 0 ? s.rmse / s.rms_original : 0;
   s.distinct_levels = count_distinct(quantized);
   return s;
+}
+
+AbsErrorQuantiles abs_error_quantiles(std::span<const double> original, std::span<const double> quantized) {
+  if (original.size() != quantized.size())
+    throw InternalError("abs_error_quantiles: original and quantized sizes differ");
+  AbsErrorQuantiles q;
+  if (original.empty()) return q;
+  std::vector<double> e(original.size());
+  for (size_t i = 0; i < e.size(); ++i) e[i] = std::fabs(original[i] - quantized[i]);
+  // Quantile p: x[floor(h)] + (h - floor(h)) (x[floor(h) + 1] - x[floor(h)]), h = p (n - 1).
+  auto quantile = [&](double p) {
+    const double h = p * double(e.size() - 1);
+    const size_t lo = size_t(h);
+    std::nth_element(e.begin(), e.begin() + std::ptrdiff_t(lo), e.end());
+    const double a = e[lo];
+    if (lo + 1 >= e.size()) return a;
+    const double b = *std::min_element(e.begin() + std::ptrdiff_t(lo) + 1, e.end());
+    return a + (h - double(lo)) * (b - a);
+  };
+  q.p95 = quantile(0.95);
+  q.median = quantile(0.5);
+  return q;
 }
 
 }  // namespace qspectra::quant

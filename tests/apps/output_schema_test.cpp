@@ -164,6 +164,17 @@ TEST_F(OutputSchema, WwAnalyze) {
   expect_csv_documented(out.str() + "/ww_compare.csv", "ww_compare.csv");
 }
 
+TEST_F(OutputSchema, WwAnalyzeQuantSource) {
+  test::TempDir out;
+  const std::string gguf = std::string(QSPECTRA_TEST_DATA_DIR) + "/gguf/stories260k_natural_q8_0.gguf";
+  const auto r = run_app("ww-analyze", {gguf, "--quant-source", kModel, "--out-dir", out.str(), "--quiet",
+                                        "--layers", "layers\\.0\\.|embed_tokens"});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  expect_csv_documented(out.str() + "/ww_quant_error.csv", "ww_quant_error.csv");
+  expect_json_file_documented(out.str() + "/ww_quant_error.json", "ww_quant_error.json");
+  expect_json_file_documented(out.str() + "/ww_summary.json", "ww_summary.json");
+}
+
 TEST_F(OutputSchema, PrecisionSweep) {
   test::TempDir out;
   const auto r = run_app("precision-sweep", {kModel, "--out-dir", out.str(), "--quiet", "--variants",

@@ -56,3 +56,21 @@ TEST(ErrorStats, CountNonFinite) {
   EXPECT_EQ(count_non_finite(std::vector<double>{1, inf, -inf, std::nan(""), 0}), 3);
   EXPECT_EQ(count_non_finite(std::vector<double>{}), 0);
 }
+
+TEST(ErrorStats, RelativeRmseAndAbsErrorQuantiles) {
+  const std::vector<double> x = {1, -2, 3, 4}, q = {1, -2, 2, 4.5};
+  const auto s = error_stats(x, q);
+  EXPECT_DOUBLE_EQ(s.rms_original, std::sqrt(30.0 / 4));
+  EXPECT_DOUBLE_EQ(s.rel_rmse, s.rmse / s.rms_original);
+  // |e| sorted = 0, 0, 0.5, 1: median at h = 1.5 -> 0.25; p95 at h = 2.85 -> 0.5 + 0.85 * 0.5.
+  const auto a = abs_error_quantiles(x, q);
+  EXPECT_DOUBLE_EQ(a.median, 0.25);
+  EXPECT_DOUBLE_EQ(a.p95, 0.925);
+  const std::vector<double> one = {2}, one_q = {-1};
+  EXPECT_EQ(abs_error_quantiles(one, one_q).p95, 3.0);
+  EXPECT_EQ(abs_error_quantiles(one, one_q).median, 3.0);
+  EXPECT_EQ(abs_error_quantiles({}, {}).median, 0.0);
+  const std::vector<double> z = {0, 0};
+  EXPECT_EQ(error_stats(z, z).rel_rmse, 0.0);
+  EXPECT_THROW(abs_error_quantiles(x, one), qspectra::InternalError);
+}

@@ -14,6 +14,7 @@
 #include "qspectra/metrics/layer_metrics.hpp"
 #include "qspectra/metrics/summary.hpp"
 #include "qspectra/pipeline/layer_result.hpp"
+#include "qspectra/pipeline/quant_error.hpp"
 #include "qspectra/quant/quantizer.hpp"
 #include "qspectra/spectral/backend.hpp"
 
@@ -32,6 +33,9 @@ struct AnalyzeOptions {
   // WW's base_model: analyse W - W_base, W_base being the tensor of the same name in this model
   // (same shape required; a layer absent there is an InputError naming it).
   const io::ModelDir* delta_base = nullptr;
+  // --quant-source: the float source W of this (quantized) model; each layer also gets W, E = W - Q(W)
+  // analysed and the error statistics (AnalysisResult::quant_error, pipeline/quant_error.hpp).
+  const io::ModelDir* quant_source = nullptr;
   // Optional analyses that need the matrix again (docs/metrics.md); seeded per layer from `seed` and
   // the layer name, so the same for any thread count.
   bool randomize = false;         // WW's randomize=True: shuffled-matrix ESD (extra eigensolves)
@@ -63,6 +67,7 @@ using ProgressCallback = std::function<void(const Progress&)>;
 struct AnalysisResult {
   layers::Selection selection;
   std::vector<LayerResult> layers;   // analysed layers, in natural name order (layers.2 before layers.10)
+  std::vector<QuantErrorRow> quant_error;  // with quant_source: one per entry of `layers`, same order
   metrics::Summary summary;
   std::string backend;               // the device and method that ran (e.g. "cpu/auto", "cuda:0/cuda-gram")
   int threads = 1;                   // worker threads used
@@ -99,6 +104,10 @@ LayerResult read_and_analyze_layer(const io::ModelDir& model, const layers::Laye
                                    const quant::Quantizer* quantizer, const spectral::SpectrumBackend& backend,
                                    const AnalyzeOptions& options, const layers::LayerInfo* prefetch_next = nullptr);
 
+// The tensor of `base` that pairs with `key` (same name, else its llama.cpp <-> HF name) of `shape`;
+// InputError naming `flag` when absent or of another shape.
+const io::ModelTensor& find_base_tensor(const io::ModelDir& base, const std::string& key,
+                                        const std::vector<int64_t>& shape, const char* flag);
 // W - W_base for `layer` (same name in `base`), both as read by load_layer_tensor.
 void subtract_base_tensor(TensorData& tensor, const io::ModelDir& base, const std::string& key, bool keep_f64);
 
