@@ -38,10 +38,12 @@ if(NOT QSPECTRA_HAVE_TORCH)
 endif()
 message(STATUS "qspectra: PyTorch checkpoint reader enabled (LibTorch ${Torch_VERSION})")
 
-# The plugin holds its own copies of the pickle parser, the dtype widening, the file mapping and the
-# zip directory check (no
-# -fPIC static libs to link); -z defs: everything else must come from LibTorch and the C++ runtime.
+# The plugin holds its own copies of the pickle parser, the dtype widening (with the element-type table
+# it reads from), the file mapping and the zip directory check (no -fPIC static libs to link); -z defs:
+# everything else must come from LibTorch and the C++ runtime.
+file(GLOB _qspectra_type_srcs CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/src/types/*.cpp)
 add_library(qspectra_io_torch MODULE
+  ${_qspectra_type_srcs}
   ${PROJECT_SOURCE_DIR}/src/io/torch/checkpoint.cpp
   ${PROJECT_SOURCE_DIR}/src/io/torch/state_dict_pickle.cpp
   ${PROJECT_SOURCE_DIR}/src/io/dtype.cpp
@@ -49,7 +51,7 @@ add_library(qspectra_io_torch MODULE
   ${PROJECT_SOURCE_DIR}/src/io/zip_directory.cpp
   ${PROJECT_SOURCE_DIR}/src/core/printable.cpp)
 target_include_directories(qspectra_io_torch PRIVATE ${PROJECT_SOURCE_DIR}/include)
-target_compile_options(qspectra_io_torch PRIVATE -Wall -Wextra)
+target_compile_options(qspectra_io_torch PRIVATE -Wall -Wextra -ffp-contract=off)  # as src/types is built
 target_link_libraries(qspectra_io_torch PRIVATE torch)
 target_link_options(qspectra_io_torch PRIVATE -Wl,-z,defs)
 set_target_properties(qspectra_io_torch PROPERTIES LIBRARY_OUTPUT_DIRECTORY ${PROJECT_BINARY_DIR}/lib)
