@@ -63,7 +63,9 @@ public:
   }
   // Skip one encoded value of type `t`, validating it (used for array elements).
   void skip_value(GgufType t, uint32_t depth) {
-    if (const auto sz = scalar_size(t)) {
+    if (t == GgufType::BOOL) {
+      (void)value(t);  // checked now: elements are decoded lazily later and must not fail then
+    } else if (const auto sz = scalar_size(t)) {
       take(sz, "value");
     } else if (t == GgufType::STRING) {
       const auto n = get<uint64_t>("string length");
@@ -88,7 +90,7 @@ public:
       fail("array of " + std::to_string(v.count) + " " + std::string(gguf_type_name(v.elem_type)) +
            " elements does not fit in the " + std::to_string(left()) + " bytes left");
     const uint64_t begin = pos_;
-    if (const auto sz = scalar_size(v.elem_type)) {
+    if (const auto sz = scalar_size(v.elem_type); sz && v.elem_type != GgufType::BOOL) {
       take(v.count * sz, "array");
     } else {
       for (uint64_t k = 0; k < v.count; ++k) skip_value(v.elem_type, depth);
