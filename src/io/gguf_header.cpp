@@ -259,12 +259,15 @@ GgufHeader parse_gguf(std::span<const std::byte> file, const std::string& label)
     if (!names.insert(t.name).second) r.fail("duplicate tensor name " + t.name);
     const auto n_dims = r.get<uint32_t>("tensor dims");
     if (n_dims < 1 || n_dims > 4) r.fail(t.name + ": " + std::to_string(n_dims) + " dims (GGUF allows 1 to 4)");
-    uint64_t numel = 1;
+    // The product of the non-zero dims must fit: a zero dim must not hide huge others (every later
+    // rows * cols product is then safe).
+    uint64_t numel = 1, nonzero = 1;
     for (uint32_t d = 0; d < n_dims; ++d) {
       const auto ne = r.get<int64_t>("tensor dim");
       if (ne < 0) r.fail(t.name + ": negative dim " + std::to_string(ne));
-      if (ne != 0 && numel > static_cast<uint64_t>(std::numeric_limits<int64_t>::max()) / static_cast<uint64_t>(ne))
+      if (ne != 0 && nonzero > static_cast<uint64_t>(std::numeric_limits<int64_t>::max()) / static_cast<uint64_t>(ne))
         r.fail(t.name + ": element count overflows");
+      if (ne != 0) nonzero *= static_cast<uint64_t>(ne);
       numel *= static_cast<uint64_t>(ne);
       t.ne.push_back(ne);
     }
