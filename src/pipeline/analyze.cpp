@@ -399,8 +399,7 @@ double spectrum_work(const layers::LayerInfo& layer) {
   return n * m * m * double(std::max<int64_t>(layer.rf, 1));
 }
 
-void plan_layers(LayerPlan& plan, const io::ModelDir& model, const layers::SelectorOptions& selector,
-                 int threads) {
+void plan_layers(LayerPlan& plan, const io::ModelDir& model, const layers::SelectorOptions& selector) {
   plan.selection = layers::select_layers(model, selector);
   for (const auto& l : plan.selection.layers)
     if (l.selected) plan.todo.push_back(&l);
@@ -410,9 +409,6 @@ void plan_layers(LayerPlan& plan, const io::ModelDir& model, const layers::Selec
   });
   if (plan.todo.empty()) throw InputError(model.path(), no_layer_message(plan.selection, selector));
   keep_shard(plan.todo, {selector.shard_index, selector.shard_count});
-  plan.workers = worker_count(threads, plan.todo.size());
-  const int total = threads > 0 ? threads : worker_count(0, std::size_t{1} << 20);
-  plan.threads_per_worker = std::max(1, total / plan.workers);
 }
 
 AnalysisResult analyze_model(const io::ModelDir& model, const AnalyzeOptions& options,

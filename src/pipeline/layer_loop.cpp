@@ -25,7 +25,7 @@ void LayerWork::step(const std::string& what, double work, const LayerResult* la
 LayerLoop::LayerLoop(const io::ModelDir& model, const layers::SelectorOptions& selector, int threads,
                      bool inner_reproducible)
     : model_(model), mode_(schedule_mode_from_env()), inner_reproducible_(inner_reproducible) {
-  plan_layers(plan_, model, selector, threads);
+  plan_layers(plan_, model, selector);
   threads_ = threads > 0 ? threads : worker_count(0, std::size_t{1} << 20);
 }
 

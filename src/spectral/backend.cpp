@@ -5,6 +5,7 @@
 #include <cmath>
 #include <limits>
 #include <memory>
+#include <type_traits>
 
 #include <Eigen/SVD>
 
@@ -39,11 +40,12 @@ void check_finite(const Eigen::MatrixXd& W) {
   if (!W.allFinite()) throw InputError("", "matrix has NaN or Inf values; its spectrum is undefined");
 }
 
-Eigen::VectorXd ascending_squares_of_descending(const std::vector<double>& s) {
+template <class T>
+Eigen::VectorXd ascending_squares_of_descending(const std::vector<T>& s) {
   const auto k = static_cast<Eigen::Index>(s.size());
   Eigen::VectorXd ev(k);
   for (Eigen::Index i = 0; i < k; ++i) {
-    const double v = s[static_cast<std::size_t>(k - 1 - i)];
+    const double v = static_cast<double>(s[static_cast<std::size_t>(k - 1 - i)]);
     ev[i] = v * v;
   }
   // LAPACK returns them sorted; sort anyway (cheap) so the contract never depends on that.
@@ -61,13 +63,8 @@ Eigen::VectorXd clamped_ascending(const std::vector<T>& w) {
   return ev;
 }
 
-template <class T>
-std::unique_ptr<T[]> uninitialized(std::size_t n) {
-  return std::unique_ptr<T[]>(new T[n]);  // filled right away: no zeroing pass over a layer
-}
-
-// Per-thread buffers of the raw path, kept between layers: a fresh multi-MB allocation is a fresh
-// mapping, and faulting its pages in (and the kernel zeroing them) cost as much as the widening itself.
+// Per-thread buffers, kept between layers: a fresh multi-MB allocation is a fresh mapping, and faulting
+// its pages in (and the kernel zeroing them) cost as much as the widening itself.
 // Slot: 0 = W, 1 = Gram. Grow-only; a worker holds its largest layer's buffers until it exits.
 template <class T>
 T* scratch(int slot, std::size_t n) {
@@ -80,26 +77,82 @@ T* scratch(int slot, std::size_t n) {
   return b.data();
 }
 
-// The stored row-major rows x cols W is the column-major cols x rows W^T (lda = cols): the Gram of the
-// smaller side is dsyrk on it as it lies, no transposition. rows >= cols: W^T W = A A^T ('N');
-// otherwise W W^T = A^T A ('T'). `with_svd_fallback`: the `auto` rule (gram_resolves, else dgesdd).
+// Squared singular values of the column-major m x n matrix `a` (lda = m) in T's precision:
+//   gram_evals: eigenvalues of the smaller Gram (syrk then syevd; `a` kept), clamped at 0; `ata`: the
+//               Gram is A^T A (n x n; must be the smaller one unless square), else A A^T;
+//   svd_evals:  squares of gesdd's singular values (`a` destroyed).
+// Both ascending, min(m, n) values.
+template <class T>
+Eigen::VectorXd gram_evals(const T* a, int64_t m, int64_t n, bool ata) {
+  const int64_t g = std::min(m, n), k = std::max(m, n);
+  if (g == 0) return {};
+  T* c = scratch<T>(1, static_cast<std::size_t>(g * g));
+  lapack::syrk_upper(ata, g, k, a, m, c, g);
+  return clamped_ascending(lapack::syevd_values(g, c, g));
+}
+template <class T>
+Eigen::VectorXd svd_evals(T* a, int64_t m, int64_t n) {
+  return ascending_squares_of_descending(lapack::gesdd_values(m, n, a, m));
+}
+
+// The float32 rules (kFp32RelFloor = u32 = 2^-24 relative to the largest value, see backend.hpp):
+// a Gram eigenvalue carries round-off ~u32 * lambda_max, a gesdd singular value ~u32 * sigma_max.
+bool svd32_resolves(const Eigen::VectorXd& evals) {
+  if (evals.size() == 0) return true;
+  if (!evals.allFinite()) return false;
+  const double lmax = evals.maxCoeff();
+  if (!(lmax > 0)) return false;
+  return std::sqrt(evals.minCoeff()) >= kFp32RelFloor * std::sqrt(lmax);
+}
+
+// --precision fp32 on the column-major m x n float32 matrix `a` (destroyed): a square W goes to sgesdd
+// (its Gram's smallest eigenvalue sits near 0, MP's lower edge (1 - 1/sqrt(Q))^2 = 0 at Q = 1, below
+// what a float32 Gram separates: trying it first would mostly be wasted), any other to ssyrk + ssyevd.
+// `resolved` says whether float32 resolved the spectrum (else the caller redoes it in fp64).
+MatrixSpectrum fp32_spectrum(float* a, int64_t m, int64_t n, bool& resolved) {
+  MatrixSpectrum r;
+  if (m == n && m > 0) {  // (fp32_goes_to_fp64 has sent the large ones to fp64 already)
+    r.method = "svd32";
+    r.evals = svd_evals(a, m, n);
+    resolved = svd32_resolves(r.evals);
+  } else {
+    r.method = "gram32";
+    r.evals = gram_evals(static_cast<const float*>(a), m, n, m > n);
+    resolved = fp32_resolves(r.evals);
+  }
+  return r;
+}
+
+// --precision fp32 skips float32 for a square W of order >= kFp32SquareFp64From: a random n x n W has
+// lambda_min / lambda_max ~ 1 / (4 n^2), below 2^-24 from n = 2048 on, so a float32 Gram cannot resolve
+// even that (trained ones are further apart), and sgesdd costs more than the fp64 Gram there (1.1-1.3x
+// at 2048 and 4096 with OpenBLAS, docs/benchmarks.md): the fp64 `auto` path is the cheapest exact one.
+constexpr int64_t kFp32SquareFp64From = 2048;
+bool fp32_goes_to_fp64(int64_t rows, int64_t cols) { return rows == cols && rows >= kFp32SquareFp64From; }
+
+// The stored row-major rows x cols W is the column-major cols x rows W^T: its spectrum as it lies, no
+// transposition. Widened into this thread's slot-0 buffer of T, NaN/Inf counted in the same pass.
+template <class T>
+T* widen_raw(io::DType dtype, const std::byte* data, int64_t rows, int64_t cols, bool keep_f64, MatrixSpectrum& r) {
+  const auto n = static_cast<std::size_t>(rows * cols);
+  T* a = scratch<T>(0, n);
+  const auto t0 = std::chrono::steady_clock::now();
+  if constexpr (std::is_same_v<T, double>) r.non_finite = widen_weights(dtype, data, n, keep_f64, a);
+  else r.non_finite = widen_weights(dtype, data, n, a);
+  r.widen_ms += ms_since(t0);
+  return a;
+}
+
+// fp64 Gram of the raw bytes; `with_svd_fallback`: the `auto` rule (gram_resolves, else dgesdd).
 MatrixSpectrum raw_gram64(io::DType dtype, const std::byte* data, int64_t rows, int64_t cols, bool keep_f64,
                           bool with_svd_fallback) {
-  const auto n = static_cast<std::size_t>(rows * cols);
-  double* a = scratch<double>(0, n);
   MatrixSpectrum r;
-  const auto t0 = std::chrono::steady_clock::now();
-  r.non_finite = widen_weights(dtype, data, n, keep_f64, a);
-  r.widen_ms = ms_since(t0);
+  double* a = widen_raw<double>(dtype, data, rows, cols, keep_f64, r);
   if (r.non_finite > 0) return r;
-  const int64_t g = std::min(rows, cols), k = std::max(rows, cols);
   r.method = "gram";
-  if (g == 0) return r;
-  double* c = scratch<double>(1, static_cast<std::size_t>(g * g));
-  lapack::dsyrk_upper(rows < cols, g, k, a, cols, c, g);
-  r.evals = clamped_ascending(lapack::syevd_values(g, c, g));
+  r.evals = gram_evals(static_cast<const double*>(a), cols, rows, cols > rows);  // square: W^T W
   if (with_svd_fallback && !gram_resolves(r.evals)) {
-    r.evals = ascending_squares_of_descending(lapack::gesdd_values(cols, rows, a, cols));
+    r.evals = svd_evals(a, cols, rows);
     r.method = "gram->svd";
   }
   return r;
@@ -111,8 +164,7 @@ public:
   MatrixSpectrum squared_singular_values(const Eigen::MatrixXd& W) const override {
     check_finite(W);
     Eigen::MatrixXd A = W;  // dgesdd destroys its input
-    auto s = lapack::gesdd_values(A.rows(), A.cols(), A.data(), std::max<Eigen::Index>(A.rows(), 1));
-    return {ascending_squares_of_descending(s), "svd"};
+    return {svd_evals(A.data(), A.rows(), A.cols()), "svd"};
   }
 };
 
@@ -121,8 +173,7 @@ public:
   std::string_view name() const override { return "gram"; }
   MatrixSpectrum squared_singular_values(const Eigen::MatrixXd& W) const override {
     check_finite(W);
-    auto w = lapack::gram_eigenvalues(W.rows(), W.cols(), W.data(), std::max<Eigen::Index>(W.rows(), 1));
-    return {clamped_ascending(w), "gram"};
+    return {gram_evals(W.data(), W.rows(), W.cols(), W.rows() >= W.cols()), "gram"};  // square: W^T W
   }
   MatrixSpectrum squared_singular_values_raw(io::DType dtype, const std::byte* data, int64_t rows, int64_t cols,
                                              bool keep_f64) const override {
@@ -168,49 +219,39 @@ private:
   SvdBackend svd_;
 };
 
-// --precision fp32: float32 Gram (ssyrk) + ssyevd; a layer fp32_resolves rejects is redone by `auto`
-// in fp64 and its method says so ("gram32->gram", "gram32->gram->svd").
+// --precision fp32: fp32_spectrum; a layer float32 does not resolve is redone by `auto` in fp64 and its
+// method says so ("gram32->gram", "svd32->gram->svd", ...); a large square one goes to `auto` at once
+// (fp32_goes_to_fp64; method "gram" or "gram->svd").
 class Fp32Backend final : public SpectrumBackend {
 public:
   std::string_view name() const override { return "auto-fp32"; }
   MatrixSpectrum squared_singular_values(const Eigen::MatrixXd& W) const override {
+    if (fp32_goes_to_fp64(W.rows(), W.cols())) return fp64_.squared_singular_values(W);
     check_finite(W);
-    const Eigen::MatrixXf Wf = W.cast<float>();  // column-major rows x cols
-    const int64_t rows = W.rows(), cols = W.cols();
-    const int64_t g = std::min(rows, cols), k = std::max(rows, cols);
-    MatrixSpectrum r{Eigen::VectorXd(), "gram32", 0, 0};
-    if (g == 0) return r;
-    auto c = uninitialized<float>(static_cast<std::size_t>(g * g));
-    lapack::ssyrk_upper(rows >= cols, g, k, Wf.data(), std::max<int64_t>(rows, 1), c.get(), g);
-    r.evals = clamped_ascending(lapack::ssyevd_values(g, c.get(), g));
-    if (fp32_resolves(r.evals)) return r;
+    Eigen::MatrixXf Wf = W.cast<float>();  // column-major rows x cols
+    bool resolved = false;
+    MatrixSpectrum r = fp32_spectrum(Wf.data(), W.rows(), W.cols(), resolved);
+    if (resolved) return r;
+    const std::string tried = r.method;
     r = fp64_.squared_singular_values(W);
-    r.method = "gram32->" + r.method;
+    r.method = tried + "->" + r.method;
     return r;
   }
   MatrixSpectrum squared_singular_values_raw(io::DType dtype, const std::byte* data, int64_t rows, int64_t cols,
                                              bool keep_f64) const override {
     check_raw_buffer(data, rows, cols);
-    const auto n = static_cast<std::size_t>(rows * cols);
-    MatrixSpectrum r;
-    {
-      float* a = scratch<float>(0, n);
-      const auto t0 = std::chrono::steady_clock::now();
-      r.non_finite = widen_weights(dtype, data, n, a);
-      r.widen_ms = ms_since(t0);
-      if (r.non_finite > 0) return r;
-      const int64_t g = std::min(rows, cols), k = std::max(rows, cols);
-      r.method = "gram32";
-      if (g == 0) return r;
-      float* c = scratch<float>(1, static_cast<std::size_t>(g * g));
-      lapack::ssyrk_upper(rows < cols, g, k, a, cols, c, g);
-      r.evals = clamped_ascending(lapack::ssyevd_values(g, c, g));
-      if (fp32_resolves(r.evals)) return r;
-    }
-    const double widen32_ms = r.widen_ms;
+    if (fp32_goes_to_fp64(rows, cols)) return raw_gram64(dtype, data, rows, cols, keep_f64, true);
+    MatrixSpectrum w;
+    float* a = widen_raw<float>(dtype, data, rows, cols, keep_f64, w);
+    if (w.non_finite > 0) return w;
+    bool resolved = false;
+    MatrixSpectrum r = fp32_spectrum(a, cols, rows, resolved);
+    r.widen_ms = w.widen_ms;
+    if (resolved) return r;
+    const std::string tried = r.method;
     r = raw_gram64(dtype, data, rows, cols, keep_f64, true);
-    r.method = "gram32->" + r.method;
-    r.widen_ms += widen32_ms;
+    r.method = tried + "->" + r.method;
+    r.widen_ms += w.widen_ms;
     return r;
   }
 
@@ -327,8 +368,8 @@ namespace {
 // Pool one matrix's squared singular values into `out` (§4): values at or below the rank tolerance
 // become exact zeros, sv_max / sv_min / rank_loss are updated.
 void add_matrix_spectrum(LayerSpectrum& out, MatrixSpectrum ms, int64_t N, bool& first) {
-  if (out.method.empty()) out.method = ms.method;
-  else if (out.method != ms.method && ms.method == "gram->svd") out.method = ms.method;
+  // Pooled slices: the layer's method is the most fallen-back one ("gram" < "gram->svd", ...).
+  if (ms.method.size() > out.method.size()) out.method = ms.method;
   const Eigen::Index k = ms.evals.size();
   if (k == 0) return;
   double smax = 0;

@@ -12,13 +12,16 @@ extern "C" {
 void dgesdd_(const char* jobz, const int* m, const int* n, double* a, const int* lda, double* s, double* u,
              const int* ldu, double* vt, const int* ldvt, double* work, const int* lwork, int* iwork, int* info,
              std::size_t jobz_len);
+void sgesdd_(const char* jobz, const int* m, const int* n, float* a, const int* lda, float* s, float* u,
+             const int* ldu, float* vt, const int* ldvt, float* work, const int* lwork, int* iwork, int* info,
+             std::size_t jobz_len);
 void dsyevd_(const char* jobz, const char* uplo, const int* n, double* a, const int* lda, double* w, double* work,
+             const int* lwork, int* iwork, const int* liwork, int* info, std::size_t jobz_len, std::size_t uplo_len);
+void ssyevd_(const char* jobz, const char* uplo, const int* n, float* a, const int* lda, float* w, float* work,
              const int* lwork, int* iwork, const int* liwork, int* info, std::size_t jobz_len, std::size_t uplo_len);
 void dsyrk_(const char* uplo, const char* trans, const int* n, const int* k, const double* alpha, const double* a,
             const int* lda, const double* beta, double* c, const int* ldc, std::size_t uplo_len,
             std::size_t trans_len);
-void ssyevd_(const char* jobz, const char* uplo, const int* n, float* a, const int* lda, float* w, float* work,
-             const int* lwork, int* iwork, const int* liwork, int* info, std::size_t jobz_len, std::size_t uplo_len);
 void ssyrk_(const char* uplo, const char* trans, const int* n, const int* k, const float* alpha, const float* a,
             const int* lda, const float* beta, float* c, const int* ldc, std::size_t uplo_len, std::size_t trans_len);
 // Optional (OpenBLAS): weak so that another BLAS links too.
@@ -34,92 +37,91 @@ int to_int(int64_t v, const char* what) {
     throw InternalError(std::string("LAPACK dimension out of 32-bit range: ") + what + "=" + std::to_string(v));
   return static_cast<int>(v);
 }
-}  // namespace
 
-std::vector<double> gesdd_values(int64_t m64, int64_t n64, double* a, int64_t lda64) {
+// One row per scalar type: the routine of each precision and its LAPACK name (for errors).
+template <class T>
+struct Routines;
+template <>
+struct Routines<double> {
+  static constexpr auto gesdd = dgesdd_;
+  static constexpr auto syevd = dsyevd_;
+  static constexpr auto syrk = dsyrk_;
+  static constexpr const char* prefix = "d";
+};
+template <>
+struct Routines<float> {
+  static constexpr auto gesdd = sgesdd_;
+  static constexpr auto syevd = ssyevd_;
+  static constexpr auto syrk = ssyrk_;
+  static constexpr const char* prefix = "s";
+};
+
+template <class T>
+std::vector<T> gesdd_values_t(int64_t m64, int64_t n64, T* a, int64_t lda64) {
   const int m = to_int(m64, "m"), n = to_int(n64, "n"), lda = to_int(std::max<int64_t>(lda64, 1), "lda");
   const int k = std::min(m, n);
-  std::vector<double> s(static_cast<std::size_t>(k));
+  std::vector<T> s(static_cast<std::size_t>(k));
   if (k == 0) return s;
+  const std::string name = std::string(Routines<T>::prefix) + "gesdd";
   const char jobz = 'N';
   const int one = 1;
-  double dummy = 0, wq = 0;
+  T dummy = 0, wq = 0;
   int info = 0, lwork = -1;
   std::vector<int> iwork(static_cast<std::size_t>(8) * k);
-  dgesdd_(&jobz, &m, &n, a, &lda, s.data(), &dummy, &one, &dummy, &one, &wq, &lwork, iwork.data(), &info, 1);
-  if (info != 0) throw InternalError("dgesdd workspace query failed, info=" + std::to_string(info));
+  Routines<T>::gesdd(&jobz, &m, &n, a, &lda, s.data(), &dummy, &one, &dummy, &one, &wq, &lwork, iwork.data(), &info,
+                     1);
+  if (info != 0) throw InternalError(name + " workspace query failed, info=" + std::to_string(info));
   lwork = static_cast<int>(wq) + 1;
-  std::vector<double> work(static_cast<std::size_t>(lwork));
-  dgesdd_(&jobz, &m, &n, a, &lda, s.data(), &dummy, &one, &dummy, &one, work.data(), &lwork, iwork.data(), &info,
-          1);
-  if (info != 0) throw InternalError("dgesdd failed (did not converge or bad argument), info=" + std::to_string(info));
+  std::vector<T> work(static_cast<std::size_t>(lwork));
+  Routines<T>::gesdd(&jobz, &m, &n, a, &lda, s.data(), &dummy, &one, &dummy, &one, work.data(), &lwork,
+                     iwork.data(), &info, 1);
+  if (info != 0)
+    throw InternalError(name + " failed (did not converge or bad argument), info=" + std::to_string(info));
   return s;
 }
 
-void dsyrk_upper(bool transpose, int64_t n64, int64_t k64, const double* a, int64_t lda64, double* c,
-                 int64_t ldc64) {
+template <class T>
+void syrk_upper_t(bool transpose, int64_t n64, int64_t k64, const T* a, int64_t lda64, T* c, int64_t ldc64) {
   const int n = to_int(n64, "n"), k = to_int(k64, "k");
   const int lda = to_int(std::max<int64_t>(lda64, 1), "lda"), ldc = to_int(std::max<int64_t>(ldc64, 1), "ldc");
   const char uplo = 'U', trans = transpose ? 'T' : 'N';
-  const double alpha = 1.0, beta = 0.0;
-  dsyrk_(&uplo, &trans, &n, &k, &alpha, a, &lda, &beta, c, &ldc, 1, 1);
+  const T alpha = 1, beta = 0;
+  Routines<T>::syrk(&uplo, &trans, &n, &k, &alpha, a, &lda, &beta, c, &ldc, 1, 1);
 }
 
-std::vector<double> syevd_values(int64_t n64, double* c, int64_t ldc64) {
+template <class T>
+std::vector<T> syevd_values_t(int64_t n64, T* c, int64_t ldc64) {
   const int n = to_int(n64, "n"), ldc = to_int(std::max<int64_t>(ldc64, 1), "ldc");
-  std::vector<double> w(static_cast<std::size_t>(n));
+  std::vector<T> w(static_cast<std::size_t>(n));
   if (n == 0) return w;
+  const std::string name = std::string(Routines<T>::prefix) + "syevd";
   const char jobz = 'N', uplo = 'U';
-  double wq = 0;
+  T wq = 0;
   int iwq = 0, info = 0, lwork = -1, liwork = -1;
-  dsyevd_(&jobz, &uplo, &n, c, &ldc, w.data(), &wq, &lwork, &iwq, &liwork, &info, 1, 1);
-  if (info != 0) throw InternalError("dsyevd workspace query failed, info=" + std::to_string(info));
+  Routines<T>::syevd(&jobz, &uplo, &n, c, &ldc, w.data(), &wq, &lwork, &iwq, &liwork, &info, 1, 1);
+  if (info != 0) throw InternalError(name + " workspace query failed, info=" + std::to_string(info));
   lwork = static_cast<int>(wq) + 1;
   liwork = std::max(iwq, 1);
-  std::vector<double> work(static_cast<std::size_t>(lwork));
+  std::vector<T> work(static_cast<std::size_t>(lwork));
   std::vector<int> iwork(static_cast<std::size_t>(liwork));
-  dsyevd_(&jobz, &uplo, &n, c, &ldc, w.data(), work.data(), &lwork, iwork.data(), &liwork, &info, 1, 1);
-  if (info != 0) throw InternalError("dsyevd failed to converge, info=" + std::to_string(info));
+  Routines<T>::syevd(&jobz, &uplo, &n, c, &ldc, w.data(), work.data(), &lwork, iwork.data(), &liwork, &info, 1, 1);
+  if (info != 0) throw InternalError(name + " failed to converge, info=" + std::to_string(info));
   return w;  // ascending
 }
+}  // namespace
 
-void ssyrk_upper(bool transpose, int64_t n64, int64_t k64, const float* a, int64_t lda64, float* c,
-                 int64_t ldc64) {
-  const int n = to_int(n64, "n"), k = to_int(k64, "k");
-  const int lda = to_int(std::max<int64_t>(lda64, 1), "lda"), ldc = to_int(std::max<int64_t>(ldc64, 1), "ldc");
-  const char uplo = 'U', trans = transpose ? 'T' : 'N';
-  const float alpha = 1.0f, beta = 0.0f;
-  ssyrk_(&uplo, &trans, &n, &k, &alpha, a, &lda, &beta, c, &ldc, 1, 1);
+std::vector<double> gesdd_values(int64_t m, int64_t n, double* a, int64_t lda) { return gesdd_values_t(m, n, a, lda); }
+std::vector<float> gesdd_values(int64_t m, int64_t n, float* a, int64_t lda) { return gesdd_values_t(m, n, a, lda); }
+
+void syrk_upper(bool transpose, int64_t n, int64_t k, const double* a, int64_t lda, double* c, int64_t ldc) {
+  syrk_upper_t(transpose, n, k, a, lda, c, ldc);
+}
+void syrk_upper(bool transpose, int64_t n, int64_t k, const float* a, int64_t lda, float* c, int64_t ldc) {
+  syrk_upper_t(transpose, n, k, a, lda, c, ldc);
 }
 
-std::vector<float> ssyevd_values(int64_t n64, float* c, int64_t ldc64) {
-  const int n = to_int(n64, "n"), ldc = to_int(std::max<int64_t>(ldc64, 1), "ldc");
-  std::vector<float> w(static_cast<std::size_t>(n));
-  if (n == 0) return w;
-  const char jobz = 'N', uplo = 'U';
-  float wq = 0;
-  int iwq = 0, info = 0, lwork = -1, liwork = -1;
-  ssyevd_(&jobz, &uplo, &n, c, &ldc, w.data(), &wq, &lwork, &iwq, &liwork, &info, 1, 1);
-  if (info != 0) throw InternalError("ssyevd workspace query failed, info=" + std::to_string(info));
-  lwork = static_cast<int>(wq) + 1;
-  liwork = std::max(iwq, 1);
-  std::vector<float> work(static_cast<std::size_t>(lwork));
-  std::vector<int> iwork(static_cast<std::size_t>(liwork));
-  ssyevd_(&jobz, &uplo, &n, c, &ldc, w.data(), work.data(), &lwork, iwork.data(), &liwork, &info, 1, 1);
-  if (info != 0) throw InternalError("ssyevd failed to converge, info=" + std::to_string(info));
-  return w;  // ascending
-}
-
-std::vector<double> gram_eigenvalues(int64_t m, int64_t n, const double* a, int64_t lda) {
-  const bool tall = m >= n;           // A^T A (n x n) when tall, A A^T (m x m) when wide
-  const int64_t g = tall ? n : m;     // Gram order
-  const int64_t k = tall ? m : n;     // inner dimension
-  std::vector<double> c(static_cast<std::size_t>(g * g));
-  if (g == 0) return {};
-  if (k == 0) return std::vector<double>(static_cast<std::size_t>(g), 0.0);
-  dsyrk_upper(tall, g, k, a, lda, c.data(), g);
-  return syevd_values(g, c.data(), g);
-}
+std::vector<double> syevd_values(int64_t n, double* c, int64_t ldc) { return syevd_values_t(n, c, ldc); }
+std::vector<float> syevd_values(int64_t n, float* c, int64_t ldc) { return syevd_values_t(n, c, ldc); }
 
 bool blas_threads_controllable() { return openblas_set_num_threads != nullptr; }
 

@@ -129,6 +129,49 @@ TEST(RawEntry, Fp32CloseToFp64AndMarksWhatItRedoes) {
   EXPECT_EQ(f32->squared_singular_values(widened(rb, io::DType::F32, 30, 20)).method, "gram32->gram->svd");
 }
 
+TEST(RawEntry, Fp32SquareGoesToSgesdd) {
+  const auto f32 = make_backend("auto", "fp32");
+  const auto f64 = make_backend("auto");
+  // Square and random: sigma_min / sigma_max ~ 1 / (2n), lambda_min ~ 1e-5 lambda_max, which sgesdd
+  // resolves far better than a float32 Gram (which knows it only to ~u32 * lambda_max absolute).
+  const int n = 96;
+  const auto bytes = as_bytes(random_weights(n, n, 11), io::DType::F32);
+  const auto a = f32->squared_singular_values_raw(io::DType::F32, bytes.data(), n, n, false);
+  const auto b = f64->squared_singular_values_raw(io::DType::F32, bytes.data(), n, n, false);
+  EXPECT_EQ(a.method, "svd32");
+  ASSERT_EQ(a.evals.size(), b.evals.size());
+  EXPECT_LT(b.evals[0], 1e-3 * b.evals[n - 1]);  // the case a float32 Gram is poor at
+  // sgesdd's singular values carry ~u32 * sigma_max absolute error: lambda_i = sigma_i^2 then
+  // ~2 u32 sigma_i sigma_max (u32 = 2^-24; 8x that as the bound).
+  const double smax = std::sqrt(b.evals[n - 1]);
+  for (Eigen::Index i = 0; i < b.evals.size(); ++i)
+    EXPECT_NEAR(a.evals[i], b.evals[i], 16 * 0x1p-24 * std::sqrt(b.evals[i]) * smax) << i;
+  EXPECT_EQ(f32->squared_singular_values(widened(bytes, io::DType::F32, n, n)).method, "svd32");
+  // Square and rank one: sigma_min is 0, below float32's resolution: redone in fp64, marked.
+  std::vector<float> r1(20 * 20);
+  for (int i = 0; i < 20; ++i)
+    for (int j = 0; j < 20; ++j) r1[static_cast<std::size_t>(i * 20 + j)] = float(i + 1) * float(j + 1) / 100.0f;
+  const auto rb = as_bytes(r1, io::DType::F32);
+  const auto c = f32->squared_singular_values_raw(io::DType::F32, rb.data(), 20, 20, false);
+  EXPECT_EQ(c.method, "svd32->gram->svd");
+  const auto d = f64->squared_singular_values_raw(io::DType::F32, rb.data(), 20, 20, false);
+  for (Eigen::Index i = 0; i < d.evals.size(); ++i) EXPECT_EQ(c.evals[i], d.evals[i]) << i;
+  EXPECT_EQ(f32->squared_singular_values(widened(rb, io::DType::F32, 20, 20)).method, "svd32->gram->svd");
+}
+
+TEST(RawEntry, Fp32LargeSquareGoesStraightToFp64) {
+  // From order 2048 on, even a random square W is beyond a float32 Gram and sgesdd costs more than
+  // the fp64 Gram: fp32 runs the exact path at once (same numbers, its method).
+  const int n = 2048;
+  const auto bytes = as_bytes(random_weights(n, n, 5), io::DType::BF16);
+  const auto a = make_backend("auto", "fp32")->squared_singular_values_raw(io::DType::BF16, bytes.data(), n, n, false);
+  const auto b = make_backend("auto")->squared_singular_values_raw(io::DType::BF16, bytes.data(), n, n, false);
+  EXPECT_EQ(a.method, b.method);
+  EXPECT_EQ(a.method.find("32"), std::string::npos) << a.method;
+  ASSERT_EQ(a.evals.size(), n);
+  EXPECT_TRUE(a.evals == b.evals);
+}
+
 TEST(RawEntry, EmptyMatrixAndBadBuffer) {
   const auto backend = make_backend("auto");
   EXPECT_EQ(backend->squared_singular_values_raw(io::DType::F32, nullptr, 0, 5, false).evals.size(), 0);

@@ -152,19 +152,16 @@ LayerResult analyze_lora_layer(const LayerResult& result_template, const io::Mod
 // Identity columns of a layer's result (info, file, dtype, shape), before any analysis.
 LayerResult layer_result_template(const io::ModelDir& model, const layers::LayerInfo& layer);
 
-// The selected layers of a model and how many workers will run them: selects, throws InputError
-// when nothing is selected (with the --all-matrices hint where it helps), and gives BLAS the cores
-// the workers leave (one layer in flight per worker).
+// The selected layers of a model (this shard's, in natural name order): selects, throws InputError
+// when nothing is selected (with the --all-matrices hint where it helps). Workers and BLAS threads are
+// the layer loop's schedule (schedule.hpp), not the plan's.
 struct LayerPlan {
   layers::Selection selection;
   std::vector<const layers::LayerInfo*> todo;  // points into selection; natural name order
-  int workers = 1;
-  int threads_per_worker = 1;                  // for BLAS / k-means inside one layer
   LayerPlan() = default;
   LayerPlan(const LayerPlan&) = delete;        // todo points into selection
 };
-void plan_layers(LayerPlan& plan, const io::ModelDir& model, const layers::SelectorOptions& selector,
-                 int threads);
+void plan_layers(LayerPlan& plan, const io::ModelDir& model, const layers::SelectorOptions& selector);
 
 // options.selector, with lora_merged when options.peft_base is set.
 layers::SelectorOptions selector_for(const AnalyzeOptions& options);
