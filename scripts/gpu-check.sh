@@ -146,7 +146,8 @@ log "bench model $BENCH ($(du -sh "$BENCH" | cut -f1)); Llama-7B shape: $LLAMA (
 
 # ---- 4. runs -------------------------------------------------------------------------------------
 # --precision (issue 15) or, in builds before it, --gpu-precision (CUDA only; the CPU then stays fp64).
-if "$APP" --help 2>/dev/null | grep -q -- '--precision '; then
+# (CLI11 lists it as "--precision,--gpu-precision TEXT": match the name, then a space or a comma.)
+if "$APP" --help 2>/dev/null | grep -qE -- '--precision[ ,]'; then
   PREC_OPT=--precision
 else
   PREC_OPT=--gpu-precision

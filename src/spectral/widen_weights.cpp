@@ -2,7 +2,10 @@
 // applies and the unanalysable count, in one pass (the raw read path: no intermediate vectors).
 #include <array>
 #include <bit>
+#include <cmath>
 #include <cstring>
+#include <limits>
+#include <type_traits>
 #include <vector>
 
 #include "qspectra/spectral/backend.hpp"
@@ -27,15 +30,23 @@ const std::array<float, 65536>& f16_table() {
   return table;
 }
 
-// Widen with `conv` (stored element -> double already rounded as asked), store as T, count the
-// values not below `limit` (NaN included). Chunks of a fixed size keep the loop vectorisable.
+// Widen with `conv` (stored element -> float or double, already rounded as asked), store as T, count
+// the values not below `limit` (NaN included). A float destination counts NaN/Inf only, on the float
+// itself: every finite float is far below `limit` (>= 4e144 for any n), and the float loop vectorises
+// (half the time of going through double).
 template <class T, class Conv>
 int64_t widen_loop(const std::byte* src, std::size_t n, std::size_t width, T* dst, double limit, Conv conv) {
   int64_t bad = 0;
   for (std::size_t i = 0; i < n; ++i) {
-    const double v = conv(src + i * width);
-    bad += !(std::fabs(v) < limit);
-    dst[i] = static_cast<T>(v);
+    if constexpr (std::is_same_v<T, float>) {
+      const auto v = static_cast<float>(conv(src + i * width));
+      bad += !(std::fabs(v) <= std::numeric_limits<float>::max());
+      dst[i] = v;
+    } else {
+      const auto v = static_cast<double>(conv(src + i * width));
+      bad += !(std::fabs(v) < limit);
+      dst[i] = static_cast<T>(v);
+    }
   }
   return bad;
 }
@@ -46,17 +57,17 @@ int64_t widen_any(io::DType dtype, const std::byte* src, std::size_t n, bool rou
   switch (dtype) {
     case DType::BF16:  // the top half of a float32: exact in float
       return widen_loop(src, n, 2, dst, limit, [](const std::byte* p) {
-        return double(std::bit_cast<float>(static_cast<uint32_t>(load<uint16_t>(p)) << 16));
+        return std::bit_cast<float>(static_cast<uint32_t>(load<uint16_t>(p)) << 16);
       });
     case DType::F16: {
       const float* t = f16_table().data();
-      return widen_loop(src, n, 2, dst, limit, [t](const std::byte* p) { return double(t[load<uint16_t>(p)]); });
+      return widen_loop(src, n, 2, dst, limit, [t](const std::byte* p) { return t[load<uint16_t>(p)]; });
     }
     case DType::F32:
-      return widen_loop(src, n, 4, dst, limit, [](const std::byte* p) { return double(load<float>(p)); });
+      return widen_loop(src, n, 4, dst, limit, [](const std::byte* p) { return load<float>(p); });
     case DType::F64:
       if (round32)
-        return widen_loop(src, n, 8, dst, limit, [](const std::byte* p) { return double(static_cast<float>(load<double>(p))); });
+        return widen_loop(src, n, 8, dst, limit, [](const std::byte* p) { return static_cast<float>(load<double>(p)); });
       return widen_loop(src, n, 8, dst, limit, [](const std::byte* p) { return load<double>(p); });
     default: {
       // The rarer dtypes (fp8, integers, bool): io's exact widening, a chunk at a time.
