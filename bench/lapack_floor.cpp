@@ -1,11 +1,14 @@
 // The bare-LAPACK floor of ww-analyze (scripts/bench-ww-analyze.sh, docs/benchmarks.md): the same
 // matrices through nothing but the Gram of the smaller side and its eigenvalues, with all cores.
 //
-//   qspectra-lapack-floor MODEL_DIR WW_LAYERS_CSV [fp64|fp32 [THREADS]]
+//   qspectra-lapack-floor MODEL_DIR WW_LAYERS_CSV [fp64|fp32|fp32-route|fp32-svd [THREADS]]
 //
 // Reads the layers ww-analyze analysed (the `name` column of its ww_layers.csv; tensor `name.weight`,
 // or `name` itself) from MODEL_DIR's *.safetensors (F32/F16/BF16/F64), widens each (not timed) and
-// times only dsyrk + dsyevd(JOBZ='N') (fp32: ssyrk + ssyevd) with OpenBLAS's default thread count
+// times only dsyrk + dsyevd(JOBZ='N') (fp32: ssyrk + ssyevd; fp32-route: what --precision fp32 runs
+// first, i.e. sgesdd(JOBZ='N') on a square W below order 2048, dsyrk + dsyevd on a larger square one,
+// ssyrk + ssyevd otherwise; fp32-svd: sgesdd on every square W, to measure where that stops paying)
+// with OpenBLAS's default thread count
 // (all cores; THREADS sets it: 1 gives the single-thread CPU cost, which a loaded machine does not
 // inflate with OpenBLAS spin-waits). Prints `floor_s=<summed wall seconds> cpu_s=<their process CPU seconds> layers=<n> precision=<p> threads=<n>`.
 // Stand-alone: no qspectra library code (only nlohmann_json for the header, LAPACKE for the solver).
@@ -138,16 +141,22 @@ double cpu_now() {
 }
 double g_cpu_s = 0;  // process CPU seconds inside the solves (all BLAS threads)
 
-// Seconds for Gram + eigenvalues of one matrix.
+// Seconds for Gram + eigenvalues of one matrix (`svd`: singular values of W itself, sgesdd/dgesdd).
 template <class T>
-double solve(const std::vector<T>& a, int rows, int cols) {
+double solve(const std::vector<T>& a, int rows, int cols, bool svd = false) {
   const int g = std::min(rows, cols), k = std::max(rows, cols), lda = cols;
   const char uplo = 'U', trans = rows < cols ? 'T' : 'N';
-  std::vector<T> c(static_cast<std::size_t>(g) * g), w(static_cast<std::size_t>(g));
+  std::vector<T> c(svd ? a.size() : static_cast<std::size_t>(g) * g), w(static_cast<std::size_t>(g));
+  if (svd) std::copy(a.begin(), a.end(), c.begin());  // gesdd destroys its input
   const auto t0 = std::chrono::steady_clock::now();
   const double c0 = cpu_now();
   int info;
-  if constexpr (std::is_same_v<T, double>) {
+  if (svd) {
+    if constexpr (std::is_same_v<T, double>)
+      info = LAPACKE_dgesdd(LAPACK_COL_MAJOR, 'N', cols, rows, c.data(), lda, w.data(), nullptr, 1, nullptr, 1);
+    else
+      info = LAPACKE_sgesdd(LAPACK_COL_MAJOR, 'N', cols, rows, c.data(), lda, w.data(), nullptr, 1, nullptr, 1);
+  } else if constexpr (std::is_same_v<T, double>) {
     const double one = 1, zero = 0;
     dsyrk_(&uplo, &trans, &g, &k, &one, a.data(), &lda, &zero, c.data(), &g, 1, 1);
     info = LAPACKE_dsyevd(LAPACK_COL_MAJOR, 'N', 'U', g, c.data(), g, w.data());
@@ -158,7 +167,7 @@ double solve(const std::vector<T>& a, int rows, int cols) {
   }
   const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   g_cpu_s += cpu_now() - c0;
-  if (info != 0) throw std::runtime_error("syevd info=" + std::to_string(info));
+  if (info != 0) throw std::runtime_error(std::string(svd ? "gesdd" : "syevd") + " info=" + std::to_string(info));
   return s;
 }
 
@@ -167,11 +176,12 @@ double solve(const std::vector<T>& a, int rows, int cols) {
 int main(int argc, char** argv) {
   try {
     if (argc < 3) {
-      std::cerr << "usage: qspectra-lapack-floor MODEL_DIR WW_LAYERS_CSV [fp64|fp32 [THREADS]]\n";
+      std::cerr << "usage: qspectra-lapack-floor MODEL_DIR WW_LAYERS_CSV [fp64|fp32|fp32-route|fp32-svd [THREADS]]\n";
       return 2;
     }
     const std::string precision = argc > 3 ? argv[3] : "fp64";
-    if (precision != "fp64" && precision != "fp32") throw std::runtime_error("precision: fp64 or fp32");
+    if (precision != "fp64" && precision != "fp32" && precision != "fp32-route" && precision != "fp32-svd")
+      throw std::runtime_error("precision: fp64, fp32, fp32-route or fp32-svd");
     if (argc > 4 && openblas_set_num_threads) openblas_set_num_threads(std::max(1, std::atoi(argv[4])));
     const auto tensors = scan(argv[1]);
     double total = 0;
@@ -183,7 +193,11 @@ int main(int argc, char** argv) {
       const Tensor& t = it->second;
       if (t.shape.size() != 2) throw std::runtime_error(name + ": not a 2-D tensor");
       const int rows = static_cast<int>(t.shape[0]), cols = static_cast<int>(t.shape[1]);
-      total += precision == "fp64" ? solve(load<double>(t), rows, cols) : solve(load<float>(t), rows, cols);
+      const bool square = rows == cols, large_square = square && rows >= 2048;  // backend.cpp's fp32 route
+      if (precision == "fp64" || (precision == "fp32-route" && large_square))
+        total += solve(load<double>(t), rows, cols);
+      else
+        total += solve(load<float>(t), rows, cols, precision != "fp32" && square);
       ++layers;
     }
     std::cout << "floor_s=" << total << " cpu_s=" << g_cpu_s << " layers=" << layers << " precision=" << precision

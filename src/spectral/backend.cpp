@@ -113,8 +113,13 @@ MatrixSpectrum fp32_spectrum(float* a, int64_t m, int64_t n, bool& resolved) {
   MatrixSpectrum r;
   if (m == n && m > 0) {  // (fp32_goes_to_fp64 has sent the large ones to fp64 already)
     r.method = "svd32";
-    r.evals = svd_evals(a, m, n);
-    resolved = svd32_resolves(r.evals);
+    try {
+      r.evals = svd_evals(a, m, n);
+      resolved = svd32_resolves(r.evals);
+    } catch (const InternalError&) {  // sgesdd did not converge: the fp64 path decides (and reports)
+      r.evals = Eigen::VectorXd();
+      resolved = false;
+    }
   } else {
     r.method = "gram32";
     r.evals = gram_evals(static_cast<const float*>(a), m, n, m > n);
