@@ -24,7 +24,6 @@ namespace qspectra::types::detail {
 namespace {
 
 constexpr int8_t kValues[16] = {-127, -104, -83, -65, -49, -35, -22, -10, 1, 13, 25, 38, 53, 69, 89, 113};
-constexpr float kGroupMaxEps = 1e-15f;
 constexpr int kBlock = 32;
 constexpr int kNtry = 7;
 
@@ -60,14 +59,8 @@ void quantize_super_block(int super_size, const float* x, uint16_t& dh, uint8_t*
     const float* xb = x + ib * kBlock;
     uint8_t* Lb = L + ib * kBlock;
     for (int j = 0; j < kBlock; ++j) weight[j] = xb[j] * xb[j];
-    float amax = 0, max = 0;
-    for (int j = 0; j < kBlock; ++j) {
-      const float ax = std::fabs(xb[j]);
-      if (ax > amax) {
-        amax = ax;
-        max = xb[j];
-      }
-    }
+    float amax, max;
+    signed_absmax(xb, kBlock, amax, max);
     if (amax < kGroupMaxEps) {
       scales[ib] = 0;
       continue;

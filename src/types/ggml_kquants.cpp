@@ -30,7 +30,6 @@ namespace qspectra::types::detail {
 namespace {
 
 constexpr int QK_K = 256;
-constexpr float kGroupMaxEps = 1e-15f;
 
 int clampi(int v, int lo, int hi) { return std::max(lo, std::min(hi, v)); }
 
@@ -70,15 +69,8 @@ void copy_out(const uint8_t* src, std::byte* dst, std::size_t n) { std::memcpy(d
 // Symmetric levels -nmax..nmax-1 with weights x^2 (rmse_type 1, no importance matrix): a first
 // guess from the largest value, then 18 nudged inverse scales, keeping the best weighted fit.
 float make_qx_quants(int n, int nmax, const float* x, int8_t* L) {
-  float max = 0;
-  float amax = 0;
-  for (int i = 0; i < n; ++i) {
-    const float ax = std::fabs(x[i]);
-    if (ax > amax) {
-      amax = ax;
-      max = x[i];
-    }
-  }
+  float amax, max;
+  signed_absmax(x, static_cast<std::size_t>(n), amax, max);
   if (amax < kGroupMaxEps) {
     for (int i = 0; i < n; ++i) L[i] = 0;
     return 0.f;
@@ -122,15 +114,8 @@ float make_qx_quants(int n, int nmax, const float* x, int8_t* L) {
 // q3_K's search: start from the largest value, then up to 5 passes moving single levels while the
 // weighted fit improves.
 float make_q3_quants(int n, int nmax, const float* x, int8_t* L) {
-  float max = 0;
-  float amax = 0;
-  for (int i = 0; i < n; ++i) {
-    const float ax = std::fabs(x[i]);
-    if (ax > amax) {
-      amax = ax;
-      max = x[i];
-    }
-  }
+  float amax, max;
+  signed_absmax(x, static_cast<std::size_t>(n), amax, max);
   if (amax < kGroupMaxEps) {
     for (int i = 0; i < n; ++i) L[i] = 0;
     return 0.f;

@@ -19,18 +19,6 @@ namespace {
 
 constexpr std::size_t kQK = 32;
 
-// The value of largest magnitude (first one wins a tie) and its magnitude, as ggml's loops pick it.
-void signed_absmax(const float* x, float& amax, float& max) {
-  amax = 0.0f;
-  max = 0.0f;
-  for (std::size_t j = 0; j < kQK; ++j) {
-    if (amax < std::fabs(x[j])) {
-      amax = std::fabs(x[j]);
-      max = x[j];
-    }
-  }
-}
-
 void min_max(const float* x, float& min, float& max) {
   min = FLT_MAX;
   max = -FLT_MAX;
@@ -110,7 +98,7 @@ void dequantize_q8_0(const std::byte* src, float* y, std::size_t n) {
 void quantize_q4_0(const float* x, std::byte* dst, std::size_t n) {
   for (std::size_t b = 0; b < n / kQK; ++b, x += kQK, dst += 18) {
     float amax, max;
-    signed_absmax(x, amax, max);
+    signed_absmax(x, kQK, amax, max);
     const float d = max / -8;
     const float id = d != 0.0f ? 1.0f / d : 0.0f;
     put16(dst, fp32_to_fp16(d));
@@ -145,7 +133,7 @@ void quantize_q4_1(const float* x, std::byte* dst, std::size_t n) {
 void quantize_q5_0(const float* x, std::byte* dst, std::size_t n) {
   for (std::size_t b = 0; b < n / kQK; ++b, x += kQK, dst += 22) {
     float amax, max;
-    signed_absmax(x, amax, max);
+    signed_absmax(x, kQK, amax, max);
     const float d = max / -16;
     const float id = d != 0.0f ? 1.0f / d : 0.0f;
     put16(dst, fp32_to_fp16(d));

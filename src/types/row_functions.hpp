@@ -3,6 +3,7 @@
 // block field access (blocks are read from any address, written byte by byte).
 #include <cstddef>
 #include <bit>
+#include <cmath>
 #include <cstdint>
 
 #include "qspectra/types/half.hpp"
@@ -39,6 +40,23 @@ inline int8_t ggml_float_to_int8(float f) {
   const int32_t i = (f > -2147483648.f && f < 2147483648.f) ? static_cast<int32_t>(f) : INT32_MIN;
   return static_cast<int8_t>(i);
 }
+
+// The value of largest magnitude among x[0..n) (the first one wins a tie) and that magnitude, as
+// ggml's quantizers pick it: their group scale comes from the signed value.
+inline void signed_absmax(const float* x, std::size_t n, float& amax, float& max) {
+  amax = 0.0f;
+  max = 0.0f;
+  for (std::size_t j = 0; j < n; ++j) {
+    const float ax = std::fabs(x[j]);
+    if (ax > amax) {
+      amax = ax;
+      max = x[j];
+    }
+  }
+}
+
+// ggml's GROUP_MAX_EPS: a group whose largest magnitude is below it quantizes to zeros.
+inline constexpr float kGroupMaxEps = 1e-15f;
 
 // plain scalars (scalar_types.cpp)
 void f32_to_float(const std::byte*, float*, std::size_t);
