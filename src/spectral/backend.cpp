@@ -95,16 +95,6 @@ Eigen::VectorXd svd_evals(T* a, int64_t m, int64_t n) {
   return ascending_squares_of_descending(lapack::gesdd_values(m, n, a, m));
 }
 
-// The float32 rules (kFp32RelFloor = u32 = 2^-24 relative to the largest value, see backend.hpp):
-// a Gram eigenvalue carries round-off ~u32 * lambda_max, a gesdd singular value ~u32 * sigma_max.
-bool svd32_resolves(const Eigen::VectorXd& evals) {
-  if (evals.size() == 0) return true;
-  if (!evals.allFinite()) return false;
-  const double lmax = evals.maxCoeff();
-  if (!(lmax > 0)) return false;
-  return std::sqrt(evals.minCoeff()) >= kFp32RelFloor * std::sqrt(lmax);
-}
-
 // --precision fp32 on the column-major m x n float32 matrix `a` (destroyed): a square W goes to sgesdd
 // (its Gram's smallest eigenvalue sits near 0, MP's lower edge (1 - 1/sqrt(Q))^2 = 0 at Q = 1, below
 // what a float32 Gram separates: trying it first would mostly be wasted), any other to ssyrk + ssyevd.
@@ -115,7 +105,7 @@ MatrixSpectrum fp32_spectrum(float* a, int64_t m, int64_t n, bool& resolved) {
     r.method = "svd32";
     try {
       r.evals = svd_evals(a, m, n);
-      resolved = svd32_resolves(r.evals);
+      resolved = fp32_resolves(r.evals, kFp32RelFloor * kFp32RelFloor);  // sigma_min >= u32 * sigma_max
     } catch (const InternalError&) {  // sgesdd did not converge: the fp64 path decides (and reports)
       r.evals = Eigen::VectorXd();
       resolved = false;
@@ -237,10 +227,7 @@ public:
     bool resolved = false;
     MatrixSpectrum r = fp32_spectrum(Wf.data(), W.rows(), W.cols(), resolved);
     if (resolved) return r;
-    const std::string tried = r.method;
-    r = fp64_.squared_singular_values(W);
-    r.method = tried + "->" + r.method;
-    return r;
+    return redone(r.method, fp64_.squared_singular_values(W));
   }
   MatrixSpectrum squared_singular_values_raw(io::DType dtype, const std::byte* data, int64_t rows, int64_t cols,
                                              bool keep_f64) const override {
@@ -253,14 +240,17 @@ public:
     MatrixSpectrum r = fp32_spectrum(a, cols, rows, resolved);
     r.widen_ms = w.widen_ms;
     if (resolved) return r;
-    const std::string tried = r.method;
-    r = raw_gram64(dtype, data, rows, cols, keep_f64, true);
-    r.method = tried + "->" + r.method;
-    r.widen_ms += w.widen_ms;
-    return r;
+    MatrixSpectrum f = redone(r.method, raw_gram64(dtype, data, rows, cols, keep_f64, true));
+    f.widen_ms += w.widen_ms;  // both widenings count as read
+    return f;
   }
 
 private:
+  // The fp64 result of a layer float32 did not resolve; its method says what was tried first.
+  static MatrixSpectrum redone(const std::string& tried, MatrixSpectrum fp64) {
+    fp64.method = tried + "->" + fp64.method;
+    return fp64;
+  }
   AutoBackend fp64_;
 };
 
@@ -280,12 +270,12 @@ MatrixSpectrum SpectrumBackend::squared_singular_values_raw(io::DType dtype, con
   return r;
 }
 
-bool fp32_resolves(const Eigen::VectorXd& evals) {
+bool fp32_resolves(const Eigen::VectorXd& evals, double rel_floor) {
   if (evals.size() == 0) return true;
   if (!evals.allFinite()) return false;
   const double lmax = evals.maxCoeff();
   if (!(lmax > 0)) return false;
-  return evals.minCoeff() >= kFp32RelFloor * lmax;
+  return evals.minCoeff() >= rel_floor * lmax;
 }
 
 bool gram_resolves(const Eigen::VectorXd& evals, double rel_floor) {

@@ -65,8 +65,10 @@ int64_t count_unanalysable_weights(io::DType dtype, const std::byte* src, std::s
 // small eigenvalues are round-off. Such a layer (and a non-finite or all-zero spectrum) is redone in fp64.
 // Above it the eigenvalues the power-law fit uses (the tail) keep ~1e-6 relative accuracy; the smallest
 // ones (lambda_min, sv_min) are only known to ~u32 * sqrt(g) * lambda_max absolute (docs/metrics.md).
+// The same rule for squared singular values from sgesdd (a square W) uses rel_floor = kFp32RelFloor^2:
+// a singular value carries ~u32 * sigma_max of round-off, so sigma_min >= u32 * sigma_max.
 inline constexpr double kFp32RelFloor = 5.9604644775390625e-08;
-bool fp32_resolves(const Eigen::VectorXd& evals);
+bool fp32_resolves(const Eigen::VectorXd& evals, double rel_floor = kFp32RelFloor);
 
 // The matrices WW builds for a layer (METRICS.md §3): dense = W as stored ([rows, cols] of the
 // row-major tensor); conv2d [out, in, kh, kw] = kh*kw slices T[:, :, i, j] scaled by sqrt(1/2).
