@@ -145,22 +145,13 @@ wait "$GEN_PID" || { cat "$WORK/generate.log"; die "model generation failed (log
 log "bench model $BENCH ($(du -sh "$BENCH" | cut -f1)); Llama-7B shape: $LLAMA ($(du -sh "$LLAMA" | cut -f1)); at $(elapsed) s"
 
 # ---- 4. runs -------------------------------------------------------------------------------------
-# --precision (issue 15) or, in builds before it, --gpu-precision (CUDA only; the CPU then stays fp64).
-# (CLI11 lists it as "--precision,--gpu-precision TEXT": match the name, then a space or a comma.)
-if "$APP" --help 2>/dev/null | grep -qE -- '--precision[ ,]'; then
-  PREC_OPT=--precision
-else
-  PREC_OPT=--gpu-precision
-  log "note: this ww-analyze has no --precision; using --gpu-precision (CPU fp32 runs are then fp64)"
-fi
-
 declare -A WALL LAYERS
 # run_one TAG MODEL DEVICE PRECISION
 run_one() {
   local tag="$1" model="$2" device="$3" prec="$4" dir="$OUT/$1" t1 t2 rc
   t1=$(now)
   set +e
-  "$APP" "$model" --device "$device" "$PREC_OPT" "$prec" --out-dir "$dir" --format csv,json --quiet \
+  "$APP" "$model" --device "$device" --precision "$prec" --out-dir "$dir" --format csv,json --quiet \
     >"$dir.log" 2>&1
   rc=$?
   set -e
@@ -180,7 +171,7 @@ for m in bench llama4; do
   model=$BENCH; [ "$m" = llama4 ] && model=$LLAMA
   run_one "$m-cpu-fp64" "$model" cpu fp64
   # CPU fp32 only on the bench model (the GPU gates compare with CPU fp64; this keeps to 8 minutes).
-  if [ "$PREC_OPT" = --precision ] && [ "$m" = bench ]; then run_one "$m-cpu-fp32" "$model" cpu fp32; fi
+  if [ "$m" = bench ]; then run_one "$m-cpu-fp32" "$model" cpu fp32; fi
   if [ -n "$GPU_NAME" ]; then
     run_one "$m-gpu-fp64" "$model" cuda fp64
     run_one "$m-gpu-fp32" "$model" cuda fp32
